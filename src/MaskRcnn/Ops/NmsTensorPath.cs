@@ -38,13 +38,14 @@ static class NmsTensorPath
             var iou = inter / (area[rows, TensorIndex.None] + area - inter);
             var suppress = iou.gt(threshold);
             if (cls is not null) suppress = suppress.logical_and_(cls[rows, TensorIndex.None].eq(cls));
-            var mask = suppress.cpu().data<bool>().ToArray();
+            var hostMask = suppress.cpu().to_type(ScalarType.Byte).contiguous();
+            ReadOnlySpan<byte> mask = hostMask.bytes;
             for (int i = start; i < stop; i++)
             {
                 if (removed[i]) continue;
                 keep.Add(orderHost[i]);
-                int row = (i - start) * n;
-                for (int j = i + 1; j < n; j++) removed[j] |= mask[row + j];
+                var row = mask.Slice((i - start) * n, n);
+                for (int j = i + 1; j < n; j++) removed[j] |= row[j] != 0;
             }
         }
         return keep.ToArray();
