@@ -10,16 +10,19 @@ public class ImageIoTests
     // The PNGs and the expected pixels come from PIL (tests/fixtures/data/make_fixtures.py): each mode's
     // convert("RGB"), which is what torchvision's CocoDetection hands to the model.
     [Theory]
-    [InlineData("L")]
-    [InlineData("LA")]
-    [InlineData("RGBA")]
-    [InlineData("P")]
-    [InlineData("RGB")]
-    public void LoadConvertsEveryModeToRgbAsPilDoes(string mode)
+    [InlineData("L.png")]
+    [InlineData("LA.png")]
+    [InlineData("RGBA.png")]
+    [InlineData("P.png")]
+    [InlineData("RGB.png")]
+    [InlineData("JPEG.jpg")]
+    [InlineData("JPEG_L.jpg")]
+    public void LoadConvertsEveryModeToRgbAsPilDoes(string file)
     {
+        string mode = Path.GetFileNameWithoutExtension(file);
         var expected = SafeTensors.Load(TestPaths.Fixture("data", "images_expected.safetensors"));
         using var want = expected[mode];
-        var image = ImageIo.Load(TestPaths.Fixture("data", $"images_{mode}.png"));
+        var image = ImageIo.Load(TestPaths.Fixture("data", $"images_{file}"));
         Assert.Equal((int)want.shape[1], image.Width);
         Assert.Equal((int)want.shape[0], image.Height);
         Assert.Equal(want.data<byte>().ToArray(), image.Pixels);
