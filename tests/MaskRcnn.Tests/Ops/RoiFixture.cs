@@ -9,7 +9,12 @@ internal sealed class RoiFixture
 {
     readonly Dictionary<string, Tensor> tensors;
 
-    public RoiFixture(string file) => tensors = SafeTensors.Load(TestPaths.Fixture("ops", file));
+    public RoiFixture(string file)
+    {
+        tensors = SafeTensors.Load(TestPaths.Fixture("ops", file));
+        // Fixtures are static and shared: a test's DisposeScope that happens to be open when they load must not own them.
+        foreach (var t in tensors.Values) t.DetachFromDisposeScope();
+    }
 
     public Tensor this[string key] => tensors.TryGetValue(key, out var t) ? t : throw new KeyNotFoundException(key);
 
