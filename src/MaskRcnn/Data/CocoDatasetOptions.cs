@@ -8,8 +8,9 @@ public enum BadImagePolicy
     /// <see cref="InvalidDataException"/>, naming the file). The default: a broken data set should stop training.</summary>
     Fail,
 
-    /// <summary>Check every image's header when the data set is opened, leave the bad ones out and report
-    /// each through <see cref="CocoDatasetOptions.Warn"/>.</summary>
+    /// <summary>Check every image's header when the data set is opened (exists, decodable header, size as
+    /// annotated), leave the bad ones out and report each through <see cref="CocoDatasetOptions.Warn"/>.
+    /// Only headers are read, so a file corrupt past its header still fails when loaded.</summary>
     SkipWithWarning,
 }
 
