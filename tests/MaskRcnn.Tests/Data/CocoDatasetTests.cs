@@ -3,20 +3,21 @@ using MaskRcnn.Data.Coco;
 using MaskRcnn.Data.Images;
 using MaskRcnn.Data.Masks;
 using MaskRcnn.Data.Shapes;
+using MaskRcnn.Tests.Support;
 
 namespace MaskRcnn.Tests.Data;
 
 public sealed class CocoDatasetTests : IDisposable
 {
-    readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory();
+    readonly TempDirectory _dir = new();
 
-    public void Dispose() => _dir.Delete(true);
+    public void Dispose() => _dir.Dispose();
 
     string WriteImage(string name, int width, int height, byte fill = 0)
     {
         var pixels = new byte[width * height * 3];
         Array.Fill(pixels, fill);
-        ImageIo.SavePng(new RgbImage(width, height, pixels), Path.Combine(_dir.FullName, name));
+        ImageIo.SavePng(new RgbImage(width, height, pixels), _dir.File(name));
         return name;
     }
 
@@ -36,7 +37,7 @@ public sealed class CocoDatasetTests : IDisposable
     public void NonContiguousCategoryIdsBecomeLabelsOneToKByIncreasingId()
     {
         var coco = new CocoInstances([], [new CocoCategory(9, "nine"), new CocoCategory(2, "two"), new CocoCategory(5, "five")], []);
-        var ds = new CocoDataset(coco, _dir.FullName);
+        var ds = new CocoDataset(coco, _dir.Path);
         Assert.Equal(new[] { "__background__", "two", "five", "nine" }, ds.ClassNames);
         Assert.Equal(4, ds.NumClasses);
         Assert.Equal(new[] { 1, 2, 3 }, new long[] { 2, 5, 9 }.Select(ds.CategoryIdToLabel));
@@ -64,7 +65,7 @@ public sealed class CocoDatasetTests : IDisposable
                 // A polygon: the 2×2 square with corners (3,0) and (5,2), rasterized as pycocotools does.
                 Annotation(5, 7, 10, [3, 0, 2, 2], segmentation: new PolygonSegmentation([[3, 0, 5, 0, 5, 2, 3, 2]])),
             ]);
-        var ds = new CocoDataset(coco, _dir.FullName);
+        var ds = new CocoDataset(coco, _dir.Path);
         using var item = ds.Load(0);
         Assert.Equal(7, item.ImageId);
         Assert.Equal(new long[] { 3, h, w }, item.Image.shape);
@@ -98,8 +99,8 @@ public sealed class CocoDatasetTests : IDisposable
                 Annotation(3, 40, 1, [0, 0, 3, 3], crowd: true, segmentation: seg),
             ]);
         Assert.Equal(new long[] { 10, 20, 30, 40 },
-            Enumerable.Range(0, 4).Select(i => new CocoDataset(coco, _dir.FullName).ImageInfo(i).Id));
-        var filtered = new CocoDataset(coco, _dir.FullName, new CocoDatasetOptions(RemoveImagesWithoutAnnotations: true));
+            Enumerable.Range(0, 4).Select(i => new CocoDataset(coco, _dir.Path).ImageInfo(i).Id));
+        var filtered = new CocoDataset(coco, _dir.Path, new CocoDatasetOptions(RemoveImagesWithoutAnnotations: true));
         Assert.Equal(new long[] { 10, 40 }, Enumerable.Range(0, filtered.Count).Select(i => filtered.ImageInfo(i).Id));
         using var crowdOnly = filtered.Load(1);
         Assert.Equal(0, crowdOnly.Target.Count);
@@ -109,7 +110,7 @@ public sealed class CocoDatasetTests : IDisposable
     [Fact]
     public void BadImagesFailByNameOrAreSkippedWithAWarning()
     {
-        File.WriteAllText(Path.Combine(_dir.FullName, "corrupt.png"), "not a png");
+        File.WriteAllText(_dir.File("corrupt.png"), "not a png");
         var coco = new CocoInstances(
             [
                 new CocoImageInfo(1, WriteImage("good.png", 4, 4), 4, 4),
@@ -119,14 +120,14 @@ public sealed class CocoDatasetTests : IDisposable
             ],
             [new CocoCategory(1, "x")], []);
 
-        var strict = new CocoDataset(coco, _dir.FullName);
+        var strict = new CocoDataset(coco, _dir.Path);
         Assert.Equal(4, strict.Count);
         Assert.Contains("missing.png", Assert.Throws<FileNotFoundException>(() => strict.Load(1)).Message);
         Assert.Contains("corrupt.png", Assert.Throws<InvalidDataException>(() => strict.Load(2)).Message);
         Assert.Contains("wrong-size.png", Assert.Throws<InvalidDataException>(() => strict.Load(3)).Message);
 
         var warnings = new List<string>();
-        var lenient = new CocoDataset(coco, _dir.FullName, new CocoDatasetOptions(OnBadImage: BadImagePolicy.SkipWithWarning, Warn: warnings.Add));
+        var lenient = new CocoDataset(coco, _dir.Path, new CocoDatasetOptions(OnBadImage: BadImagePolicy.SkipWithWarning, Warn: warnings.Add));
         Assert.Equal(1, lenient.Count);
         Assert.Equal(1, lenient.ImageInfo(0).Id);
         Assert.Equal(3, warnings.Count);
@@ -140,7 +141,7 @@ public sealed class CocoDatasetTests : IDisposable
     {
         var coco = new CocoInstances([new CocoImageInfo(1, "a.png", 4, 4)], [new CocoCategory(1, "x")],
             [Annotation(77, 1, 2, [0, 0, 1, 1])]);
-        var e = Assert.Throws<InvalidDataException>(() => new CocoDataset(coco, _dir.FullName));
+        var e = Assert.Throws<InvalidDataException>(() => new CocoDataset(coco, _dir.Path));
         Assert.Contains("77", e.Message);
     }
 
@@ -148,8 +149,8 @@ public sealed class CocoDatasetTests : IDisposable
     [Fact]
     public void OpensAGeneratedShapesDataSet()
     {
-        ShapesDataset.Generate(_dir.FullName, 4, seed: 1, imageSize: 64);
-        var ds = CocoDataset.Open(Path.Combine(_dir.FullName, "annotations.json"), Path.Combine(_dir.FullName, "images"));
+        ShapesDataset.Generate(_dir.Path, 4, seed: 1, imageSize: 64);
+        var ds = CocoDataset.Open(_dir.File("annotations.json"), _dir.File("images"));
         var shapes = new ShapesDataset(seed: 1, imageSize: 64);
         Assert.Equal(4, ds.Count);
         Assert.Equal(new[] { "__background__", "square", "circle", "triangle" }, ds.ClassNames);

@@ -3,19 +3,20 @@ using MaskRcnn.Data.Coco;
 using MaskRcnn.Data.Images;
 using MaskRcnn.Data.Shapes;
 using MaskRcnn.Data.Transforms;
+using MaskRcnn.Tests.Support;
 
 namespace MaskRcnn.Tests.Data;
 
 public sealed class DataLoaderTests : IDisposable
 {
-    readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory();
+    readonly TempDirectory _dir = new();
 
-    public void Dispose() => _dir.Delete(true);
+    public void Dispose() => _dir.Dispose();
 
     CocoDataset Shapes(int count)
     {
-        ShapesDataset.Generate(_dir.FullName, count, seed: 17, imageSize: 64);
-        return CocoDataset.Open(Path.Combine(_dir.FullName, "annotations.json"), Path.Combine(_dir.FullName, "images"));
+        ShapesDataset.Generate(_dir.Path, count, seed: 17, imageSize: 64);
+        return CocoDataset.Open(_dir.File("annotations.json"), _dir.File("images"));
     }
 
     /// <summary>Images of the given (width, height), each with one box annotation.</summary>
@@ -27,12 +28,12 @@ public sealed class DataLoaderTests : IDisposable
         {
             var (w, h) = sizes[i];
             string name = $"{i}.png";
-            ImageIo.SavePng(new RgbImage(w, h), Path.Combine(_dir.FullName, name));
+            ImageIo.SavePng(new RgbImage(w, h), _dir.File(name));
             images.Add(new CocoImageInfo(i + 1, name, w, h));
             annotations.Add(new CocoAnnotation(i + 1, i + 1, 1, [1, 1, 4, 4], 16, false,
                 new PolygonSegmentation([[1, 1, 5, 1, 5, 5, 1, 5]])));
         }
-        return new CocoDataset(new CocoInstances(images, [new CocoCategory(1, "box")], annotations), _dir.FullName);
+        return new CocoDataset(new CocoInstances(images, [new CocoCategory(1, "box")], annotations), _dir.Path);
     }
 
     static List<(long[] Ids, float[][] Images, float[][] Boxes, byte[][] Masks)> Snapshot(IEnumerable<TrainingBatch> batches)
@@ -154,7 +155,7 @@ public sealed class DataLoaderTests : IDisposable
         Assert.Equal(5, five.Count);
         Assert.Equal(Snapshot(loader.Epoch(2)).First().Ids, five[4].Ids);
 
-        File.Delete(Path.Combine(_dir.FullName, "images", ds.ImageInfo(3).FileName));
+        File.Delete(_dir.File("images", ds.ImageInfo(3).FileName));
         var e = Assert.Throws<FileNotFoundException>(() => Snapshot(new DataLoader(ds, 2, false, 0, null, workers: 2).Epoch(0)));
         Assert.Contains(ds.ImageInfo(3).FileName, e.Message);
     }

@@ -43,17 +43,16 @@ public class ImageIoTests
     [Fact]
     public void SavePngRoundTripsAndIsDeterministic()
     {
-        var dir = Directory.CreateTempSubdirectory();
+        using var dir = new TempDirectory();
         var pixels = new byte[5 * 3 * 3];
         for (int i = 0; i < pixels.Length; i++) pixels[i] = (byte)(i * 37 % 256);
         var image = new RgbImage(5, 3, pixels);
-        string a = Path.Combine(dir.FullName, "a.png"), b = Path.Combine(dir.FullName, "sub", "b.png");
+        string a = dir.File("a.png"), b = dir.File("sub", "b.png");
         ImageIo.SavePng(image, a);
         ImageIo.SavePng(image, b);
         Assert.Equal(File.ReadAllBytes(a), File.ReadAllBytes(b));
         Assert.Equal(pixels, ImageIo.Load(a).Pixels);
         Assert.Equal((5, 3), ImageIo.ReadSize(a));
-        dir.Delete(true);
     }
 
     [Fact]
@@ -68,14 +67,14 @@ public class ImageIoTests
     [Fact]
     public void CorruptOrTruncatedFileIsReportedByName()
     {
-        var dir = Directory.CreateTempSubdirectory();
-        string garbage = Path.Combine(dir.FullName, "garbage.png");
+        using var dir = new TempDirectory();
+        string garbage = dir.File("garbage.png");
         File.WriteAllBytes(garbage, "this is not an image"u8.ToArray());
         var e = Assert.Throws<InvalidDataException>(() => ImageIo.Load(garbage));
         Assert.Contains(garbage, e.Message);
 
         // A real PNG cut short: the header still parses, the pixel data does not.
-        string whole = Path.Combine(dir.FullName, "whole.png"), cut = Path.Combine(dir.FullName, "cut.png");
+        string whole = dir.File("whole.png"), cut = dir.File("cut.png");
         var noisy = new byte[40 * 40 * 3];
         for (int i = 0; i < noisy.Length; i++) noisy[i] = (byte)(i * 7919 % 251);
         ImageIo.SavePng(new RgbImage(40, 40, noisy), whole);
@@ -83,7 +82,6 @@ public class ImageIoTests
         File.WriteAllBytes(cut, bytes[..(bytes.Length / 2)]);
         e = Assert.Throws<InvalidDataException>(() => ImageIo.Load(cut));
         Assert.Contains(cut, e.Message);
-        dir.Delete(true);
     }
 
     [Fact]

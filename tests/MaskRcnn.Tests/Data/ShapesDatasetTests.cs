@@ -1,6 +1,7 @@
 using MaskRcnn.Data.Coco;
 using MaskRcnn.Data.Masks;
 using MaskRcnn.Data.Shapes;
+using MaskRcnn.Tests.Support;
 
 namespace MaskRcnn.Tests.Data;
 
@@ -15,8 +16,8 @@ public class ShapesDatasetTests
     [Fact]
     public void SameSeedWritesTheSameBytes()
     {
-        var root = Directory.CreateTempSubdirectory();
-        string a = Path.Combine(root.FullName, "a"), b = Path.Combine(root.FullName, "b"), c = Path.Combine(root.FullName, "c");
+        using var root = new TempDirectory();
+        string a = root.File("a"), b = root.File("b"), c = root.File("c");
         ShapesDataset.Generate(a, 6, seed: 42, imageSize: Size);
         ShapesDataset.Generate(b, 6, seed: 42, imageSize: Size);
         ShapesDataset.Generate(c, 6, seed: 43, imageSize: Size);
@@ -26,7 +27,6 @@ public class ShapesDatasetTests
         Assert.Equal(fa.Keys.Order(), fb.Keys.Order());
         foreach (var (name, bytes) in fa) Assert.Equal(bytes, fb[name]);
         Assert.NotEqual(fa["annotations.json"], Files(c)["annotations.json"]);
-        root.Delete(true);
     }
 
     // Backgrounds keep every channel ≤ 100 and shapes have a channel ≥ 170, so the pixels a shape shows are
@@ -97,9 +97,9 @@ public class ShapesDatasetTests
     [Fact]
     public void AnnotationsFileDescribesTheVisiblePixels()
     {
-        var dir = Directory.CreateTempSubdirectory();
-        ShapesDataset.Generate(dir.FullName, 10, seed: 8, imageSize: Size);
-        var coco = CocoJson.ReadInstances(Path.Combine(dir.FullName, "annotations.json"));
+        using var dir = new TempDirectory();
+        ShapesDataset.Generate(dir.Path, 10, seed: 8, imageSize: Size);
+        var coco = CocoJson.ReadInstances(dir.File("annotations.json"));
         var dataset = new ShapesDataset(seed: 8, imageSize: Size);
         Assert.Equal(10, coco.Images.Count);
         Assert.Equal(ShapesDataset.Categories.Select(c => c.Name), coco.Categories.Select(c => c.Name));
@@ -107,7 +107,7 @@ public class ShapesDatasetTests
         for (int index = 0; index < 10; index++)
         {
             var image = coco.Images[index];
-            Assert.True(File.Exists(Path.Combine(dir.FullName, "images", image.FileName)));
+            Assert.True(File.Exists(dir.File("images", image.FileName)));
             var sample = dataset.Sample(index);
             var annotations = coco.Annotations.Where(a => a.ImageId == image.Id).ToArray();
             Assert.Equal(sample.Instances.Select(i => (long)i.Kind), annotations.Select(a => a.CategoryId));
@@ -129,7 +129,6 @@ public class ShapesDatasetTests
             }
         }
         Assert.True(polygons > 0 && rles > 0, $"{polygons} polygons, {rles} RLEs: both storage forms are exercised");
-        dir.Delete(true);
     }
 
     static (int, int, int, int) TightBox(byte[] mask)
