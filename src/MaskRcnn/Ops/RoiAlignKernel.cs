@@ -187,6 +187,7 @@ internal static unsafe class RoiAlignKernel
                 FillSamples(g, level.Height, level.Width, pooledH, pooledW, samples);
                 float* image = (float*)level.Data + (long)g.Batch * level.Height * level.Width * channels;
                 float count = perBin;
+                bool countIsPow2 = BitOperations.IsPow2(perBin);
                 fixed (Sample* s = samples)
                 {
                     Sample* p = s;
@@ -195,10 +196,10 @@ internal static unsafe class RoiAlignKernel
                         float* go = (float*)gradOutput + ((long)n * bins + bin) * channels;
                         for (int i = 0; i < perBin; i++, p++)
                         {
-                            Scatter(image + (long)p->Pos1 * channels, go, p->W1, count, c0, c1);
-                            Scatter(image + (long)p->Pos2 * channels, go, p->W2, count, c0, c1);
-                            Scatter(image + (long)p->Pos3 * channels, go, p->W3, count, c0, c1);
-                            Scatter(image + (long)p->Pos4 * channels, go, p->W4, count, c0, c1);
+                            Scatter(image + (long)p->Pos1 * channels, go, p->W1, count, c0, c1, countIsPow2);
+                            Scatter(image + (long)p->Pos2 * channels, go, p->W2, count, c0, c1, countIsPow2);
+                            Scatter(image + (long)p->Pos3 * channels, go, p->W3, count, c0, c1, countIsPow2);
+                            Scatter(image + (long)p->Pos4 * channels, go, p->W4, count, c0, c1, countIsPow2);
                         }
                     }
                 }
@@ -207,10 +208,27 @@ internal static unsafe class RoiAlignKernel
         }, _ => { });
     }
 
-    /// <summary>grad[c] += go[c] * w / count for c in [c0, c1), torchvision's g = grad * w / count.</summary>
-    static void Scatter(float* grad, float* go, float w, float count, int c0, int c1)
+    /// <summary>
+    /// grad[c] += go[c] * w / count for c in [c0, c1), torchvision's g = grad * w / count. For a
+    /// power-of-two count (sampling 2 gives 4) w / count is exact and (go * w) / count == go * (w / count),
+    /// so the division folds into the weight.
+    /// </summary>
+    static void Scatter(float* grad, float* go, float w, float count, int c0, int c1, bool countIsPow2)
     {
         int c = c0;
+        if (countIsPow2)
+        {
+            float scaled = w / count;
+            if (Vector.IsHardwareAccelerated)
+            {
+                var wv = new Vector<float>(scaled);
+                for (; c <= c1 - Vector<float>.Count; c += Vector<float>.Count)
+                    Store(grad + c, Load(grad + c) + Load(go + c) * wv);
+            }
+            for (; c < c1; c++)
+                grad[c] += go[c] * scaled;
+            return;
+        }
         if (Vector.IsHardwareAccelerated)
         {
             var wv = new Vector<float>(w);
