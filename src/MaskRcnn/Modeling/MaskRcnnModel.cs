@@ -3,6 +3,7 @@ using MaskRcnn.Modeling.Backbone;
 using MaskRcnn.Modeling.RoiHeads;
 using MaskRcnn.Modeling.Rpn;
 using MaskRcnn.Modeling.Transform;
+using MaskRcnn.Ops;
 using MaskRcnn.Structures;
 using MaskRcnn.Weights;
 using TorchSharp;
@@ -49,6 +50,16 @@ public sealed class MaskRcnnModel : nn.Module
     public MaskRcnnConfig Config { get; }
 
     internal RoiHeads.RoiHeads RoiHeadsModule => roi_heads;
+
+    /// <summary>
+    /// Makes both fg/bg samplers take the first examples in index order instead of random ones, as the
+    /// loss-parity fixture patches torchvision's sampler to do.
+    /// </summary>
+    internal void UseDeterministicSampling()
+    {
+        rpn.Sampler = new BalancedPositiveNegativeSampler(Config.Rpn.BatchSizePerImage, Config.Rpn.PositiveFraction, deterministic: true);
+        roi_heads.Sampler = new BalancedPositiveNegativeSampler(Config.RoiHeads.BatchSizePerImage, Config.RoiHeads.PositiveFraction, deterministic: true);
+    }
 
     /// <summary>Called after each inference stage with its wall time (transform, backbone, rpn, roi heads, postprocess).</summary>
     public Action<string, TimeSpan>? StageTimed { get; set; }
@@ -107,7 +118,19 @@ public sealed class MaskRcnnModel : nn.Module
     /// Targets are in the images' pixels; <paramref name="generator"/> drives the fg/bg sampling.
     /// </summary>
     public Dictionary<string, Tensor> ComputeLosses(
-        IReadOnlyList<Tensor> images, IReadOnlyList<TargetSet> targets, Generator? generator = null, Random? random = null)
+        IReadOnlyList<Tensor> images, IReadOnlyList<TargetSet> targets, Generator? generator = null, Random? random = null) =>
+        TrainingForward(images, targets, generator, random, proposalsOverride: null);
+
+    /// <summary>
+    /// Training pass whose RoI heads see <paramref name="proposals"/> (in resized-image pixels) instead of the RPN's;
+    /// parity tests use it to compare the heads on torchvision's own proposals. Returns all five losses.
+    /// </summary>
+    internal Dictionary<string, Tensor> ComputeLossesWithProposals(
+        IReadOnlyList<Tensor> images, IReadOnlyList<TargetSet> targets, IReadOnlyList<Tensor> proposals) =>
+        TrainingForward(images, targets, null, null, proposals);
+
+    Dictionary<string, Tensor> TrainingForward(
+        IReadOnlyList<Tensor> images, IReadOnlyList<TargetSet> targets, Generator? generator, Random? random, IReadOnlyList<Tensor>? proposalsOverride)
     {
         if (images.Count != targets.Count) throw new ArgumentException($"{images.Count} images but {targets.Count} targets");
         for (int i = 0; i < targets.Count; i++) ValidateTarget(targets[i], images[i], i);
@@ -116,7 +139,8 @@ public sealed class MaskRcnnModel : nn.Module
         var (batch, resizedTargets) = _transform.Forward(images, targets, training: true, random);
         var features = backbone.Forward(batch.Tensors);
         var proposals = rpn.Forward(batch, features, resizedTargets, generator);
-        var roi = roi_heads.Forward(features.Take(backbone.RoiLevels).ToList(), proposals.Proposals, batch.ImageSizes, resizedTargets, generator);
+        var roi = roi_heads.Forward(features.Take(backbone.RoiLevels).ToList(), proposalsOverride ?? proposals.Proposals,
+            batch.ImageSizes, resizedTargets, generator);
         var losses = new Dictionary<string, Tensor>();
         foreach (var (k, v) in roi.Losses.Concat(proposals.Losses)) losses[k] = v.MoveToOuterDisposeScope();
         return losses;
