@@ -19,4 +19,17 @@ public sealed class PredictMemoryTests
         Assert.Equal(before, stats.ThreadTotalLiveCount);
         foreach (var t in outputs.Values.Concat(images)) t.Dispose();
     }
+
+    [Fact]
+    public void Stage_timings_are_reported_in_pipeline_order()
+    {
+        using var model = TinyModel.Load();
+        var outputs = TinyModel.Outputs();
+        var images = TinyModel.Images(outputs);
+        var stages = new List<string>();
+        model.StageTimed = (stage, elapsed) => { Assert.True(elapsed >= TimeSpan.Zero); stages.Add(stage); };
+        foreach (var d in model.Predict(images)) d.Dispose();
+        Assert.Equal(["transform", "backbone", "fpn", "rpn", "box_head", "mask_head", "postprocess"], stages);
+        foreach (var t in outputs.Values.Concat(images)) t.Dispose();
+    }
 }

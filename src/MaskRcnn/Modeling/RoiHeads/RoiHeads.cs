@@ -71,9 +71,13 @@ public sealed class RoiHeads : nn.Module
         return box_predictor.Forward(boxFeatures);
     }
 
+    /// <summary>
+    /// Inference: detections with mask probabilities; training: the three losses. <paramref name="boxesDone"/> is
+    /// called between the box and mask branches (stage timing).
+    /// </summary>
     public RoiHeadsOutput Forward(
         IReadOnlyList<Tensor> features, IReadOnlyList<Tensor> proposals, IReadOnlyList<(long Height, long Width)> imageSizes,
-        IReadOnlyList<TargetSet>? targets = null, Generator? generator = null)
+        IReadOnlyList<TargetSet>? targets = null, Generator? generator = null, Action? boxesDone = null)
     {
         if (training)
         {
@@ -83,6 +87,7 @@ public sealed class RoiHeads : nn.Module
         using var scope = NewDisposeScope();
         var (classLogits, boxRegression) = BoxPredictions(features, proposals, imageSizes);
         var detections = PostprocessDetections(classLogits, boxRegression, proposals, imageSizes);
+        boxesDone?.Invoke();
         var masks = PredictMasks(features, detections.Select(d => d.Boxes).ToList(), detections.Select(d => d.Labels).ToList(), imageSizes);
         var result = detections.Select((d, i) => new Detections(d.Boxes, d.Scores, d.Labels, masks[i])).ToList();
         foreach (var d in result) scope.MoveToOuter(d.Boxes, d.Scores, d.Labels, d.Masks);
