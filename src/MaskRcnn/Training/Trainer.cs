@@ -99,7 +99,7 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
                 metrics.WriteTraining(entry);
                 tensorBoard?.WriteTraining(entry);
             }
-            var eta = TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / doneHere * (schedule.TotalIterations - completed));
+            TimeSpan? eta = lengthFixed ? clock.Elapsed / doneHere * (schedule.TotalIterations - completed) : null;
             Progress?.Report(new TrainingProgress(completed, schedule.TotalIterations, clock.Elapsed, eta, lr, losses, total));
 
             if (Validate is not null && !last && options.ValidateEvery > 0 && completed % options.ValidateEvery == 0)
@@ -127,13 +127,13 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
             foreach (var (name, loss) in terms)
             {
                 double value = loss.item<float>();
-                if (!double.IsFinite(value)) throw new TrainingDivergedException(iteration, name, value, lastCheckpoint);
+                if (!double.IsFinite(value)) throw new TrainingDivergedException(iteration + 1, name, value, lastCheckpoint);
                 values[name] = value;
                 var weighted = loss * options.LossWeights.WeightOf(name);
                 total = total is null ? weighted : total + weighted;
             }
             double totalValue = total!.item<float>();
-            if (!double.IsFinite(totalValue)) throw new TrainingDivergedException(iteration, "total loss", totalValue, lastCheckpoint);
+            if (!double.IsFinite(totalValue)) throw new TrainingDivergedException(iteration + 1, "total loss", totalValue, lastCheckpoint);
             optimizer.Step(total);
             return (values, totalValue);
         }
