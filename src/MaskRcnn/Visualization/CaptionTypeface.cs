@@ -22,13 +22,14 @@ static class CaptionTypeface
 
     public static SKTypeface Value => Instance.Value;
 
+    /// <summary>The first sans-serif font file found in the usual system folders, or null.</summary>
+    public static string? FontFile { get; } = Candidates.FirstOrDefault(File.Exists);
+
     static SKTypeface Resolve()
     {
         var byName = SKTypeface.FromFamilyName("DejaVu Sans", SKFontStyle.Bold);
         if (byName is not null && byName.GlyphCount > 0) return byName;
-        foreach (var path in Candidates)
-            if (File.Exists(path) && SKTypeface.FromFile(path) is { GlyphCount: > 0 } fromFile)
-                return fromFile;
+        if (FontFile is not null && SKTypeface.FromFile(FontFile) is { GlyphCount: > 0 } fromFile) return fromFile;
         return SKTypeface.Default;
     }
 }
