@@ -25,4 +25,15 @@ public sealed record CocoInstances(
     IReadOnlyList<CocoImageInfo> Images, IReadOnlyList<CocoCategory> Categories, IReadOnlyList<CocoAnnotation> Annotations);
 
 /// <summary>An entry of a COCO results file. <c>Bbox</c> is [x,y,w,h]; <c>Segmentation</c> is null for bbox-only results.</summary>
-public sealed record CocoResult(long ImageId, long CategoryId, double[] Bbox, double Score, Rle? Segmentation);
+public sealed record CocoResult(long ImageId, long CategoryId, double[] Bbox, double Score, Rle? Segmentation)
+{
+    /// <summary>
+    /// The area that places the result in COCO's small/medium/large ranges. Null means the box area w*h, which
+    /// is what pycocotools' <c>loadRes</c> uses whenever results carry boxes, even for segm evaluation; results
+    /// read without boxes get their mask area, as <c>loadRes</c> does.
+    /// </summary>
+    public double? Area { get; init; }
+
+    /// <summary>The area used for COCO's area ranges (see <see cref="Area"/>).</summary>
+    public double EvaluationArea => Area ?? Bbox[2] * Bbox[3];
+}

@@ -1,0 +1,67 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MaskRcnn.Ops;
+
+/// <summary>
+/// What the CPU RoIAlign kernel needs besides the feature maps: the RoIs, which level each reads
+/// (null: all read level 0), the level scales and the pooling settings.
+/// </summary>
+internal sealed record RoiAlignPlan(
+    float[] Rois, int[]? RoiLevels, float[] SpatialScales, int PooledHeight, int PooledWidth, int SamplingRatio, bool Aligned)
+{
+    public int Count => Rois.Length / 5;
+}
+
+/// <summary>
+/// Autograd node around <see cref="RoiAlignKernel"/>: forward pools, backward scatters the upstream
+/// gradient into every level's features (torchvision's _roi_align_backward). Called as
+/// <c>apply(plan, feature0, feature1, ...)</c>.
+/// </summary>
+internal sealed class RoiAlignFunction : autograd.SingleTensorFunction<RoiAlignFunction>
+{
+    public override string Name => nameof(RoiAlignFunction);
+
+    public static Tensor Apply(RoiAlignPlan plan, IReadOnlyList<Tensor> features) => apply([plan, .. features]);
+
+    public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+    {
+        var plan = (RoiAlignPlan)vars[0];
+        var features = vars.Skip(1).Cast<Tensor>().ToArray();
+        ctx.save_data("plan", plan);
+        ctx.save_data("shapes", features.Select(f => f.shape).ToArray());
+        var first = features[0];
+        int channels = (int)first.shape[1];
+        var output = zeros([plan.Count, channels, plan.PooledHeight, plan.PooledWidth], ScalarType.Float32);
+        if (output.numel() == 0)
+            return output;
+        var contiguous = features.Select(f => f.contiguous()).ToArray();
+        try
+        {
+            RoiAlignKernel.Forward(Levels(contiguous, plan), plan.Rois, plan.RoiLevels, channels,
+                plan.PooledHeight, plan.PooledWidth, plan.SamplingRatio, plan.Aligned, TensorAddress.Of(output));
+        }
+        finally
+        {
+            foreach (var c in contiguous) c.Dispose();
+        }
+        return output;
+    }
+
+    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
+    {
+        var plan = (RoiAlignPlan)ctx.get_data("plan");
+        var shapes = (long[][])ctx.get_data("shapes");
+        var grads = shapes.Select(s => zeros(s, ScalarType.Float32)).ToArray();
+        if (plan.Count > 0)
+        {
+            using var grad = gradOutput.to(ScalarType.Float32).contiguous();
+            RoiAlignKernel.Backward(Levels(grads, plan), plan.Rois, plan.RoiLevels, (int)shapes[0][1],
+                plan.PooledHeight, plan.PooledWidth, plan.SamplingRatio, plan.Aligned, TensorAddress.Of(grad));
+        }
+        return [null!, .. grads];
+    }
+
+    static FeatureLevel[] Levels(Tensor[] maps, RoiAlignPlan plan) =>
+        maps.Select((m, i) => new FeatureLevel(TensorAddress.Of(m), (int)m.shape[2], (int)m.shape[3], plan.SpatialScales[i])).ToArray();
+}

@@ -1,0 +1,64 @@
+using MaskRcnn.Ops;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace MaskRcnn.Tests.Ops;
+
+public class MaskPasterTests(ITestOutputHelper log)
+{
+    static readonly RoiFixture Fixture = new("paste_masks.safetensors");
+
+    public static TheoryData<string> Paths => new() { nameof(OpPath.CpuKernel), nameof(OpPath.TensorOps) };
+
+    // Boxes inside, over every border, wider than the image, sub-pixel and one pixel wide; padding 1 and 2.
+    [Theory, MemberData(nameof(Paths))]
+    public void PastesAsTorchvision(string path)
+    {
+        for (int i = 0; i < Fixture.CaseCount; i++)
+        {
+            using var scope = NewDisposeScope();
+            var p = Fixture[$"case{i}.params"].data<long>().ToArray();
+            var expected = Fixture[$"case{i}.output"];
+            var pasted = MaskPaster.PasteMasksInImage(Fixture[$"case{i}.masks"], Fixture[$"case{i}.boxes"], (p[0], p[1]), (int)p[2],
+                Enum.Parse<OpPath>(path));
+            double diff = RoiFixture.MaxAbsDiff(pasted, expected);
+            double agreement = (pasted > 0.5f).eq(expected > 0.5f).to(ScalarType.Float64).mean().item<double>();
+            log.WriteLine($"{path} case {i}: max |paste - torchvision| = {diff:E2}, binary agreement at 0.5 = {agreement:P4}");
+            Assert.True(diff <= 1e-5, $"case {i} ({path}): differs by {diff}");
+            Assert.True(agreement >= 0.999, $"case {i} ({path}): only {agreement:P3} of pixels agree after thresholding");
+        }
+    }
+
+    [Theory, MemberData(nameof(Paths))]
+    public void ABoxOutsideTheImagePastesNothing(string path)
+    {
+        // torchvision raises a shape error here; an empty paste is the meaning of the operation.
+        using var masks = ones(2, 1, 28, 28);
+        using var boxes = tensor(new float[] { 100, 10, 130, 40, -60, -50, -20, -10 }, [2, 4]);
+        using var pasted = MaskPaster.PasteMasksInImage(masks, boxes, (60, 80), 1, Enum.Parse<OpPath>(path));
+        Assert.Equal(new long[] { 2, 1, 60, 80 }, pasted.shape);
+        Assert.Equal(0f, pasted.abs().sum().item<float>());
+    }
+
+    [Fact]
+    public void AnAllOnesMaskFillsTheInnerBoxAndFadesAtThePaddedBorder()
+    {
+        // Hand-computed: the 4x4 box grows by 6/4 about its centre to 7..13; the padded ring is 0, so the box's
+        // centre pixels are exactly 1 and the expanded edge is below 1.
+        using var masks = ones(1, 1, 4, 4);
+        using var boxes = tensor(new float[] { 8, 8, 12, 12 }, [1, 4]);
+        using var pasted = MaskPaster.PasteMasksInImage(masks, boxes, (20, 20));
+        Assert.Equal(1f, pasted[0, 0, 10, 10].item<float>(), 6);
+        Assert.True(pasted[0, 0, 7, 10].item<float>() < 1f);
+        Assert.Equal(0f, pasted[0, 0, 3, 3].item<float>());
+    }
+
+    [Fact]
+    public void MismatchedMasksAndBoxesAreRejected()
+    {
+        using var masks = ones(2, 1, 28, 28);
+        using var boxes = zeros(3, 4);
+        var e = Assert.Throws<ArgumentException>(() => MaskPaster.PasteMasksInImage(masks, boxes, (10, 10)));
+        Assert.Contains("N = 2", e.Message);
+    }
+}

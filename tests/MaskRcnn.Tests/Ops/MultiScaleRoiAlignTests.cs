@@ -1,0 +1,68 @@
+using MaskRcnn.Ops;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace MaskRcnn.Tests.Ops;
+
+public class MultiScaleRoiAlignTests(ITestOutputHelper log)
+{
+    const double Tolerance = 1e-5;
+    static readonly RoiFixture Fixture = new("roi_multiscale.safetensors");
+    static readonly string[] Levels = ["p2", "p3", "p4", "p5"];
+
+    public static TheoryData<string> Paths => new() { nameof(OpPath.CpuKernel), nameof(OpPath.TensorOps) };
+
+    static (long, long)[] ImageSizes()
+    {
+        var s = Fixture["image_sizes"].data<long>().ToArray();
+        return [(s[0], s[1]), (s[2], s[3])];
+    }
+
+    // Two images of different sizes, 4 levels, boxes from 4 px to larger than the image (every level used).
+    [Theory, MemberData(nameof(Paths))]
+    public void PoolsAndBackpropagatesToEveryLevelAsTorchvision(string path)
+    {
+        using var scope = NewDisposeScope();
+        var features = Levels.Select(l => Fixture["feature." + l].clone().requires_grad_(true)).ToArray();
+        var pooler = new MultiScaleRoiAlign((7, 7), samplingRatio: 2) { Path = Enum.Parse<OpPath>(path) };
+        var output = pooler.Forward(features, [Fixture["boxes.0"], Fixture["boxes.1"]], ImageSizes());
+
+        Assert.Equal(Fixture["scales"].data<double>().ToArray(), pooler.Scales!);
+        double forward = RoiFixture.MaxAbsDiff(output, Fixture["output"]);
+        Assert.True(forward <= Tolerance, $"{path}: forward differs by {forward}");
+
+        (output * Fixture["grad_output"]).sum().backward();
+        double backward = 0;
+        foreach (var (feature, level) in features.Zip(Levels))
+        {
+            double d = RoiFixture.MaxAbsDiff(feature.grad!, Fixture["grad." + level]);
+            Assert.True(d <= Tolerance, $"{path}: gradient of {level} differs by {d}");
+            Assert.True(feature.grad!.abs().sum().item<float>() > 0, $"{level} received no gradient");
+            backward = Math.Max(backward, d);
+        }
+        log.WriteLine($"{path}: max |forward - torchvision| = {forward:E2}, max |grad - torchvision| = {backward:E2}");
+    }
+
+    [Fact]
+    public void LevelMapperAssignsTheLevelsTorchvisionAssigns()
+    {
+        var pooler = new MultiScaleRoiAlign((7, 7), 2);
+        using var features = zeros(2, 1, 40, 64);
+        using var _ = pooler.Forward([features, zeros(2, 1, 20, 32), zeros(2, 1, 10, 16), zeros(2, 1, 5, 8)],
+            [Fixture["boxes.0"], Fixture["boxes.1"]], ImageSizes());
+        var mapper = new LevelMapper(2, 5);
+        using var boxes = cat([Fixture["boxes.0"], Fixture["boxes.1"]], 0);
+        using var levels = mapper.Map(boxes);
+        Assert.Equal(Fixture["levels"].data<long>().ToArray(), levels.data<long>().ToArray());
+    }
+
+    [Fact]
+    public void MismatchedBoxAndSizeListsAreRejected()
+    {
+        var pooler = new MultiScaleRoiAlign((7, 7), 2);
+        using var f = zeros(1, 1, 8, 8);
+        using var b = zeros(0, 4);
+        var e = Assert.Throws<ArgumentException>(() => pooler.Forward([f], [b, b], [(32, 32)]));
+        Assert.Contains("2 box sets for 1 image sizes", e.Message);
+    }
+}
