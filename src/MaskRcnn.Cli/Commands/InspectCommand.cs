@@ -26,8 +26,7 @@ static class InspectCommand
             int max = parse.GetValue(limit);
             if (Directory.Exists(target))
             {
-                string checkpoint = File.Exists(Path.Combine(target, Checkpoint.StateFile)) ? target
-                    : Checkpoint.FindLatest(target) ?? throw new CliException($"{target}: neither a checkpoint nor a run folder with one");
+                string checkpoint = Checkpoint.Resolve(target);
                 DescribeCheckpoint(context.Out, checkpoint);
                 DescribeTensors(context.Out, Path.Combine(checkpoint, Checkpoint.ModelFile), max);
             }

@@ -64,6 +64,14 @@ public static class Checkpoint
         return File.Exists(Path.Combine(dir, StateFile)) ? dir : null;
     }
 
+    /// <summary>A checkpoint folder given either itself or the run folder holding it (its latest checkpoint).</summary>
+    public static string Resolve(string checkpointOrRunDirectory)
+    {
+        if (File.Exists(Path.Combine(checkpointOrRunDirectory, StateFile))) return checkpointOrRunDirectory;
+        return FindLatest(checkpointOrRunDirectory)
+            ?? throw new FileNotFoundException($"{checkpointOrRunDirectory}: neither a checkpoint nor a run folder with one", checkpointOrRunDirectory);
+    }
+
     /// <summary>Reads only the state of a checkpoint folder (for rebuilding the model from its configuration).</summary>
     public static CheckpointState ReadState(string checkpointDirectory)
     {
@@ -80,11 +88,13 @@ public static class Checkpoint
     }
 
     /// <summary>
-    /// Restores model weights, momentum buffers and the CPU generator from a checkpoint folder and returns
+    /// Restores model weights, momentum buffers and the CPU generator from a checkpoint (or a run folder's
+    /// latest checkpoint) and returns
     /// its state; the caller positions its data stream at <see cref="CheckpointState.Data"/>.
     /// </summary>
-    public static CheckpointState Restore(string checkpointDirectory, ITrainableDetector model, DetectionOptimizer optimizer)
+    public static CheckpointState Restore(string checkpointOrRunDirectory, ITrainableDetector model, DetectionOptimizer optimizer)
     {
+        string checkpointDirectory = Resolve(checkpointOrRunDirectory);
         var state = ReadState(checkpointDirectory);
         using var scope = torch.NewDisposeScope();
         var weights = SafeTensors.Load(Path.Combine(checkpointDirectory, ModelFile));

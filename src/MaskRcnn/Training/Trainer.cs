@@ -21,7 +21,7 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
     public Func<int, IReadOnlyDictionary<string, double>>? Validate { get; init; }
 
     /// <summary>
-    /// Trains to the end of the schedule, from scratch or from a checkpoint folder. On cancellation the run
+    /// Trains to the end of the schedule, from scratch or from a checkpoint (or run) folder. On cancellation the run
     /// checkpoints and returns with <see cref="TrainingResult.Cancelled"/> set.
     /// </summary>
     public TrainingResult Run(string? resumeFrom = null, CancellationToken cancellation = default)
@@ -33,13 +33,13 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
         string? lastCheckpoint = null;
         if (resumeFrom is not null)
         {
-            var state = Checkpoint.Restore(resumeFrom, model, optimizer);
+            lastCheckpoint = Checkpoint.Resolve(resumeFrom);
+            var state = Checkpoint.Restore(lastCheckpoint, model, optimizer);
             // The stored schedule wins: its length may have been fixed by the time budget of the first run.
             schedule = state.Schedule;
             start = state.Iteration;
             torchSeed = state.TorchSeed;
             data.Seek(state.Data);
-            lastCheckpoint = resumeFrom;
         }
         bool lengthFixed = resumeFrom is not null || options.TimeBudget is null;
 

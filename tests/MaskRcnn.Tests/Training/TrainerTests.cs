@@ -39,7 +39,7 @@ public sealed class TrainerTests : IDisposable
 
         torch.manual_seed(12345); // the resumed process starts from different randomness and weights
         var second = new TinyDetector(seed: 99);
-        var resumed = new Trainer(second.Detector, new SyntheticBatches(7), Options("resumed", 8)).Run(resumeFrom: interrupted.Checkpoint);
+        var resumed = new Trainer(second.Detector, new SyntheticBatches(7), Options("resumed", 8)).Run(resumeFrom: Path.Combine(root, "resumed"));
         Assert.False(resumed.Cancelled);
         Assert.Equal(8, resumed.Iterations);
 
