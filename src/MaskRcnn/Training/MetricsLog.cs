@@ -47,6 +47,20 @@ public sealed class MetricsLog : IDisposable
         WriteLine(new JsonObject { ["type"] = "eval", ["iteration"] = iteration, ["metrics"] = values });
     }
 
+    /// <summary>
+    /// Removes the entries after <paramref name="iteration"/>: a run resumed from a checkpoint repeats the
+    /// iterations the interrupted run logged after that checkpoint, and the log should hold them once.
+    /// </summary>
+    public static void DropAfter(string path, int iteration)
+    {
+        if (!File.Exists(path)) return;
+        var kept = File.ReadLines(path).Where(line =>
+            string.IsNullOrWhiteSpace(line) || JsonNode.Parse(line)?["iteration"] is not JsonNode it || (int)it <= iteration).ToList();
+        var tmp = path + ".tmp-" + Environment.ProcessId;
+        File.WriteAllLines(tmp, kept);
+        File.Move(tmp, path, overwrite: true);
+    }
+
     /// <summary>Reads the training entries of a metrics file, skipping other entry types.</summary>
     public static List<TrainingMetrics> ReadTraining(string path)
     {

@@ -43,7 +43,9 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
         }
         bool lengthFixed = resumeFrom is not null || options.TimeBudget is null;
 
-        using var metrics = new MetricsLog(Path.Combine(options.OutputDirectory, "metrics.jsonl"));
+        string metricsPath = Path.Combine(options.OutputDirectory, "metrics.jsonl");
+        if (resumeFrom is not null) MetricsLog.DropAfter(metricsPath, start);
+        using var metrics = new MetricsLog(metricsPath);
         var tensorBoard = options.TensorBoard ? new TensorBoardLog(Path.Combine(options.OutputDirectory, "tensorboard")) : null;
         IReadOnlyDictionary<string, double>? lastMetrics = null;
         var clock = Stopwatch.StartNew();

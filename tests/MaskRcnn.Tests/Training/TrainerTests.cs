@@ -43,6 +43,12 @@ public sealed class TrainerTests : IDisposable
         Assert.False(resumed.Cancelled);
         Assert.Equal(8, resumed.Iterations);
 
+        // The resumed log continues the interrupted one without repeating iterations, and matches the straight run's.
+        var straightLog = MetricsLog.ReadTraining(Path.Combine(root, "straight", "metrics.jsonl"));
+        var resumedLog = MetricsLog.ReadTraining(Path.Combine(root, "resumed", "metrics.jsonl"));
+        Assert.Equal([2, 4, 6, 8], resumedLog.Select(m => m.Iteration));
+        Assert.Equal(straightLog.Select(m => m.TotalLoss), resumedLog.Select(m => m.TotalLoss));
+
         var expected = straight.Net.state_dict();
         var actual = second.Net.state_dict();
         Assert.Equal(expected.Keys, actual.Keys);
