@@ -12,11 +12,11 @@ internal static class PrecisionAccumulator
     /// <summary>np.spacing(1): pycocotools adds it to the precision denominator.</summary>
     const double Epsilon = 2.220446049250313e-16;
 
-    /// <summary>Accumulates <paramref name="byCategory"/>: per category (sorted ids), its evaluated images in sorted image order.</summary>
-    public static (double[,,,,] Precision, double[,,,] Recall) Accumulate(
-        IReadOnlyList<ImageCategoryEvaluation>[] byCategory, CocoEvalParams p)
+    /// <summary>Accumulates <paramref name="matches"/>; <paramref name="dtScores"/> is per kept detection (the cells' flat order).</summary>
+    public static (double[,,,,] Precision, double[,,,] Recall) Accumulate(CellMatches matches, double[] dtScores, CocoEvalParams p)
     {
-        int T = p.IouThresholds.Length, R = p.RecallThresholds.Length, K = byCategory.Length;
+        var cells = matches.Cells;
+        int T = p.IouThresholds.Length, R = p.RecallThresholds.Length, K = cells.CategoryIds.Length;
         int A = p.AreaRanges.Count, M = p.MaxDetections.Length;
         var precision = new double[T, R, K, A, M];
         var recall = new double[T, K, A, M];
@@ -25,28 +25,28 @@ internal static class PrecisionAccumulator
         Parallel.For(0, K * M, km =>
         {
             int k = km / M, m = km % M;
-            var images = byCategory[k];
-            if (images.Count == 0)
+            int first = cells.CategoryStart[k], end = cells.CategoryStart[k + 1];
+            if (first == end)
                 return;
-            var (image, position, scores) = SortedPool(images, p.MaxDetections[m]);
-            int n = scores.Length;
+            var (stateBase, stride) = SortedPool(cells, first, end, p.MaxDetections[m], T, dtScores);
+            int n = stateBase.Length;
             var rc = new double[n];
             var pr = new double[n];
             for (int a = 0; a < A; a++)
             {
                 int counted = 0;
-                foreach (var e in images) counted += e.NonIgnoredGt[a];
+                for (int c = first; c < end; c++) counted += matches.NonIgnoredGt[c * A + a];
                 if (counted == 0)
                     continue;
+                var states = matches.States[a];
                 for (int t = 0; t < T; t++)
                 {
                     double tp = 0, fp = 0;
                     for (int i = 0; i < n; i++)
                     {
-                        var e = images[image[i]];
-                        byte state = e.DtStates[a][t * e.DtScores.Length + position[i]];
-                        if (state == ImageCategoryEvaluation.TruePositive) tp++;
-                        else if (state == ImageCategoryEvaluation.FalsePositive) fp++;
+                        byte state = states[stateBase[i] + t * stride[i]];
+                        if (state == CellMatches.TruePositive) tp++;
+                        else if (state == CellMatches.FalsePositive) fp++;
                         rc[i] = tp / counted;
                         pr[i] = tp / (fp + tp + Epsilon);
                     }
@@ -69,34 +69,38 @@ internal static class PrecisionAccumulator
     }
 
     /// <summary>
-    /// The first <paramref name="maxDet"/> detections of every image, concatenated in image order and sorted by
-    /// descending score with ties kept in concatenation order (np.argsort(-scores, kind='mergesort')).
+    /// The first <paramref name="maxDet"/> detections of each cell of a category, concatenated in image order and
+    /// sorted by descending score with ties kept in concatenation order (np.argsort(-scores, kind='mergesort')).
+    /// Returns, per pooled detection, the index of its threshold-0 state and the stride between thresholds.
     /// </summary>
-    static (int[] Image, int[] Position, double[] Scores) SortedPool(IReadOnlyList<ImageCategoryEvaluation> images, int maxDet)
+    static (int[] StateBase, int[] Stride) SortedPool(EvaluationCells cells, int first, int end, int maxDet, int thresholds, double[] dtScores)
     {
         int n = 0;
-        foreach (var e in images) n += Math.Min(maxDet, e.DtScores.Length);
-        var image = new int[n];
-        var position = new int[n];
+        for (int c = first; c < end; c++) n += Math.Min(maxDet, cells.DtCount(c));
+        var stateBase = new int[n];
+        var stride = new int[n];
         var scores = new double[n];
-        int c = 0;
-        for (int j = 0; j < images.Count; j++)
+        int e = 0;
+        for (int c = first; c < end; c++)
         {
-            var dtScores = images[j].DtScores;
-            for (int i = 0; i < Math.Min(maxDet, dtScores.Length); i++, c++)
+            int d = cells.DtCount(c), start = cells.DtStart[c];
+            for (int i = 0; i < Math.Min(maxDet, d); i++, e++)
             {
-                image[c] = j;
-                position[c] = i;
-                scores[c] = dtScores[i];
+                stateBase[e] = start * thresholds + i;   // see CellMatches for the layout
+                stride[e] = d;
+                scores[e] = dtScores[start + i];
             }
         }
         var order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
-        Array.Sort(order, (x, y) => scores[y] != scores[x] ? scores[y].CompareTo(scores[x]) : x.CompareTo(y));
-        return (Permute(image, order), Permute(position, order), Permute(scores, order));
+        order.AsSpan().Sort(new DescendingStable(scores));
+        return (Array.ConvertAll(order, i => stateBase[i]), Array.ConvertAll(order, i => stride[i]));
     }
 
-    static T[] Permute<T>(T[] values, int[] order) => Array.ConvertAll(order, i => values[i]);
+    readonly struct DescendingStable(double[] scores) : IComparer<int>
+    {
+        public int Compare(int x, int y) => scores[x] != scores[y] ? scores[y].CompareTo(scores[x]) : x.CompareTo(y);
+    }
 
     // Multidimensional arrays are one contiguous block: fill it as a span.
     static void Fill(Array array, double value) =>

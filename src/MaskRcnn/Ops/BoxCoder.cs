@@ -41,10 +41,11 @@ public sealed class BoxCoder
         var (wx, wy, ww, wh) = (InDtype(Wx, dtype), InDtype(Wy, dtype), InDtype(Ww, dtype), InDtype(Wh, dtype));
         var (exW, exH, exCx, exCy) = WidthsHeightsCentres(proposals);
         var (gtW, gtH, gtCx, gtCy) = WidthsHeightsCentres(referenceBoxes);
-        var dx = (gtCx - exCx).mul_(wx).div_(exW);
-        var dy = (gtCy - exCy).mul_(wy).div_(exH);
-        var dw = (gtW / exW).log_().mul_(ww);
-        var dh = (gtH / exH).log_().mul_(wh);
+        // Out-of-place throughout so the coder stays differentiable (exp/log backward need their tensors).
+        var dx = wx * (gtCx - exCx) / exW;
+        var dy = wy * (gtCy - exCy) / exH;
+        var dw = ww * (gtW / exW).log();
+        var dh = wh * (gtH / exH).log();
         return stack([dx, dy, dw, dh], 1).MoveToOuterDisposeScope();
     }
 
@@ -68,8 +69,8 @@ public sealed class BoxCoder
         var dh = (every4(3) / Wh).clamp_max(BboxXformClip);
         var predCtrX = dx * widths[.., TensorIndex.None] + ctrX[.., TensorIndex.None];
         var predCtrY = dy * heights[.., TensorIndex.None] + ctrY[.., TensorIndex.None];
-        var halfW = dw.exp().mul_(widths[.., TensorIndex.None]).mul_(0.5);
-        var halfH = dh.exp().mul_(heights[.., TensorIndex.None]).mul_(0.5);
+        var halfW = dw.exp() * widths[.., TensorIndex.None] * 0.5;
+        var halfH = dh.exp() * heights[.., TensorIndex.None] * 0.5;
         var pred = stack([predCtrX - halfW, predCtrY - halfH, predCtrX + halfW, predCtrY + halfH], 2).flatten(1);
         return pred.MoveToOuterDisposeScope();
     }

@@ -75,8 +75,8 @@ public static class NonMaxSuppression
         if (!kernel) return NmsTensorPath.Keep(boxes, scores, iouThreshold, categories);
         if (boxes.device_type != DeviceType.CPU || boxes.dtype != ScalarType.Float32)
             throw new ArgumentException($"the CPU NMS kernel needs float32 CPU tensors; got {boxes.dtype} on {boxes.device}");
-        using var b = boxes.contiguous();
-        using var s = scores.contiguous();
+        using var b = boxes.detach().contiguous();
+        using var s = scores.detach().contiguous();
         unsafe
         {
             // Tensor.bytes spans the tensor's own (contiguous, CPU) storage: no copy.

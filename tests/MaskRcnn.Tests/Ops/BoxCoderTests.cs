@@ -30,11 +30,18 @@ public sealed class BoxCoderTests : IDisposable
         var coder = new BoxCoder(wx, wy, ww, wh);
         using var decoded = coder.Decode(fx["rel_codes"], fx["proposals"]);
         using var decoded1 = coder.Decode(fx["rel_codes"][.., ..4], fx["proposals"]);
-        // Clamped rows reach exp(log(62.5)) * width: compare relative to the coordinates' magnitude.
-        using var scale = fx["decode_" + name].abs().max();
-        double tolerance = 1e-5 * Math.Max(1.0, scale.item<float>() / 100);
-        Assert.True(OpsFixture.MaxAbsError(fx["decode_" + name], decoded) <= tolerance);
-        Assert.True(OpsFixture.MaxAbsError(fx["decode1_" + name], decoded1) <= tolerance);
+        // Within 1e-5, or 1 float32 ulp for large coordinates (clamped rows reach 62.5 widths): libtorch 2.10's
+        // vectorised exp and torch 1.13's differ by an ulp on about 1 element in 14 (neither is correctly rounded).
+        AssertClose(fx["decode_" + name], decoded);
+        AssertClose(fx["decode1_" + name], decoded1);
+    }
+
+    static void AssertClose(Tensor expected, Tensor actual)
+    {
+        Assert.Equal(expected.shape, actual.shape);
+        const double ulp = 1.2e-7;
+        Assert.True(actual.allclose(expected, rtol: ulp, atol: 1e-5),
+            $"max abs error {OpsFixture.MaxAbsError(expected, actual)} exceeds 1e-5 + 1 ulp");
     }
 
     [Fact]
@@ -57,6 +64,30 @@ public sealed class BoxCoderTests : IDisposable
         using var codes = coder.Encode(fx["gt"], fx["proposals"]);
         using var back = coder.Decode(codes, fx["proposals"]);
         Assert.True(OpsFixture.MaxAbsError(fx["gt"], back) <= 1e-3);
+    }
+
+    [Fact]
+    public void EmptyInputsGiveEmptyOutputs()
+    {
+        using var boxes = empty(0, 4);
+        using var codes = empty(0, 12);
+        using var decoded = new BoxCoder(10, 10, 5, 5).Decode(codes, boxes);
+        Assert.Equal(new long[] { 0, 12 }, decoded.shape);
+        using var encoded = new BoxCoder(10, 10, 5, 5).Encode(boxes, boxes);
+        Assert.Equal(new long[] { 0, 4 }, encoded.shape);
+    }
+
+    [Fact]
+    public void DecodeIsDifferentiableInTheDeltas()
+    {
+        using var codes = fx["rel_codes"][8..16].detach().requires_grad_(true);
+        using var decoded = new BoxCoder(10, 10, 5, 5).Decode(codes, fx["proposals"][8..16]);
+        using var loss = decoded.sum();
+        loss.backward();
+        using var grad = codes.grad!;
+        Assert.Equal(codes.shape, grad.shape);
+        using var finite = grad.isfinite().all();
+        Assert.True(finite.item<bool>());
     }
 
     [Fact]

@@ -1,0 +1,100 @@
+using SkiaSharp;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MaskRcnn.Data.Images;
+
+/// <summary>
+/// Reads and writes images for the data pipeline. Decoding goes through SkiaSharp; every 8-bit layout
+/// (gray, gray+alpha, RGB, RGBA, palette) comes out as RGB the way PIL's <c>convert("RGB")</c> does it,
+/// which is what torchvision's COCO dataset feeds the model: gray is replicated to three channels and
+/// alpha is dropped (not composited). EXIF orientation is ignored, as PIL ignores it unless asked.
+/// Skia's libjpeg-turbo decode gives PIL's pixels exactly on the test JPEGs (4:2:0 colour and gray).
+/// </summary>
+public static class ImageIo
+{
+    public static RgbImage Load(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"image file not found: {path}", path);
+        byte[] encoded = File.ReadAllBytes(path);
+        using var data = SKData.CreateCopy(encoded);
+        using var codec = SKCodec.Create(data)
+            ?? throw new InvalidDataException($"cannot decode image {path}: not a PNG/JPEG (or other supported) image, or corrupt");
+        int width = codec.Info.Width, height = codec.Info.Height;
+        if (width <= 0 || height <= 0) throw new InvalidDataException($"cannot decode image {path}: empty size {width}x{height}");
+
+        // Unpremultiplied and without a colour space: the stored sample values, untouched by colour management.
+        var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        var rgba = new byte[checked(width * height * 4)];
+        SKCodecResult result;
+        unsafe
+        {
+            fixed (byte* p = rgba) result = codec.GetPixels(info, (IntPtr)p);
+        }
+        if (result != SKCodecResult.Success)
+            throw new InvalidDataException($"cannot decode image {path}: {result} (truncated or corrupt file)");
+
+        var rgb = new byte[width * height * 3];
+        for (int i = 0, j = 0; i < rgb.Length; i += 3, j += 4)
+        {
+            rgb[i] = rgba[j];
+            rgb[i + 1] = rgba[j + 1];
+            rgb[i + 2] = rgba[j + 2];
+        }
+        return new RgbImage(width, height, rgb);
+    }
+
+    /// <summary>Width and height from the file's header alone (no pixel decoding).</summary>
+    public static (int Width, int Height) ReadSize(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"image file not found: {path}", path);
+        using var codec = SKCodec.Create(path)
+            ?? throw new InvalidDataException($"cannot decode image {path}: not a PNG/JPEG (or other supported) image, or corrupt");
+        return (codec.Info.Width, codec.Info.Height);
+    }
+
+    /// <summary>float32 [3,H,W] in [0,1], as torchvision's <c>to_tensor</c>: byte value / 255 in float32.</summary>
+    /// <remarks>Done in one managed pass rather than permute/convert/divide in libtorch: those small parallel
+    /// kernels cost several times more on a busy machine, and the result is the same IEEE division.</remarks>
+    public static Tensor ToTensor(RgbImage image)
+    {
+        int plane = image.Width * image.Height;
+        var chw = new float[3 * plane];
+        var rgb = image.Pixels;
+        for (int p = 0, i = 0; p < plane; p++, i += 3)
+        {
+            chw[p] = rgb[i] / 255f;
+            chw[plane + p] = rgb[i + 1] / 255f;
+            chw[2 * plane + p] = rgb[i + 2] / 255f;
+        }
+        return tensor(chw, new long[] { 3, image.Height, image.Width });
+    }
+
+    /// <summary>Writes an 8-bit RGB PNG. Encoding is deterministic: the same pixels give the same bytes.</summary>
+    public static void SavePng(RgbImage image, string path)
+    {
+        var info = new SKImageInfo(image.Width, image.Height, SKColorType.Rgba8888, SKAlphaType.Opaque);
+        var rgba = new byte[checked(image.Width * image.Height * 4)];
+        var rgb = image.Pixels;
+        for (int i = 0, j = 0; i < rgb.Length; i += 3, j += 4)
+        {
+            rgba[j] = rgb[i];
+            rgba[j + 1] = rgb[i + 1];
+            rgba[j + 2] = rgb[i + 2];
+            rgba[j + 3] = 255;
+        }
+        unsafe
+        {
+            fixed (byte* p = rgba)
+            {
+                using var pixmap = new SKPixmap(info, (IntPtr)p, info.RowBytes);
+                using var encoded = pixmap.Encode(SKEncodedImageFormat.Png, 100)
+                    ?? throw new InvalidOperationException($"PNG encoding failed for {path}");
+                var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+                if (dir is not null) Directory.CreateDirectory(dir);
+                using var file = File.Create(path);
+                encoded.SaveTo(file);
+            }
+        }
+    }
+}
