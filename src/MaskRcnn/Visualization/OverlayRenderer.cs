@@ -1,3 +1,4 @@
+using MaskRcnn.Data.Images;
 using SkiaSharp;
 
 namespace MaskRcnn.Visualization;
@@ -22,7 +23,7 @@ public sealed record OverlayRenderer
     public bool DrawBoxes { get; init; } = true;
 
     /// <summary>Draws <paramref name="instances"/> (in rank order) onto <paramref name="image"/> in place.</summary>
-    public void Draw(SKBitmap image, IReadOnlyList<InstanceOverlay> instances)
+    internal void Draw(SKBitmap image, IReadOnlyList<InstanceOverlay> instances)
     {
         int w = image.Width, h = image.Height;
         for (int rank = 0; rank < instances.Count; rank++)
@@ -55,10 +56,10 @@ public sealed record OverlayRenderer
         }
     }
 
-    /// <summary>Renders onto a copy of an RGB image (row-major height × width × 3 bytes) and returns the copy's pixels.</summary>
-    public byte[] Render(int width, int height, byte[] rgb, IReadOnlyList<InstanceOverlay> instances)
+    /// <summary>A copy of <paramref name="image"/> with <paramref name="instances"/> drawn on it in rank order.</summary>
+    public RgbImage Render(RgbImage image, IReadOnlyList<InstanceOverlay> instances)
     {
-        using var bitmap = RgbBitmap.FromRgb(width, height, rgb);
+        using var bitmap = RgbBitmap.FromRgb(image);
         Draw(bitmap, instances);
         return RgbBitmap.ToRgb(bitmap);
     }

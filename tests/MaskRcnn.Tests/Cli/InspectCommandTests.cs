@@ -1,3 +1,4 @@
+using MaskRcnn.Tests.Support;
 using MaskRcnn.Training;
 using MaskRcnn.Weights;
 using TorchSharp;
@@ -7,9 +8,11 @@ namespace MaskRcnn.Tests.Cli;
 
 public sealed class InspectCommandTests : IDisposable
 {
-    readonly string folder = Directory.CreateTempSubdirectory("maskrcnn-inspect-").FullName;
+    readonly TempDirectory temp = new();
 
-    public void Dispose() => Directory.Delete(folder, recursive: true);
+    string folder => temp.Path;
+
+    public void Dispose() => temp.Dispose();
 
     [Fact]
     public void ListsTensorsOfASafetensorsFile()

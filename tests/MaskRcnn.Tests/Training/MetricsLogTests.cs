@@ -1,12 +1,15 @@
+using MaskRcnn.Tests.Support;
 using MaskRcnn.Training;
 
 namespace MaskRcnn.Tests.Training;
 
 public sealed class MetricsLogTests : IDisposable
 {
-    readonly string path = Path.Combine(Directory.CreateTempSubdirectory("maskrcnn-metrics-").FullName, "metrics.jsonl");
+    readonly TempDirectory temp = new();
 
-    public void Dispose() => Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+    string path => temp.File("metrics.jsonl");
+
+    public void Dispose() => temp.Dispose();
 
     static TrainingMetrics Entry(int iteration, double loss) =>
         new(iteration, 0.01, new Dictionary<string, double> { ["loss_mask"] = loss }, loss, iteration * 0.5);

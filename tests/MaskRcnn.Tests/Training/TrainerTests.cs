@@ -1,3 +1,4 @@
+using MaskRcnn.Tests.Support;
 using System.Text.Json.Nodes;
 using MaskRcnn.Training;
 using TorchSharp;
@@ -8,9 +9,11 @@ namespace MaskRcnn.Tests.Training;
 [Collection(SerialTorchRandomness.Name)]
 public sealed class TrainerTests : IDisposable
 {
-    readonly string root = Directory.CreateTempSubdirectory("maskrcnn-trainer-").FullName;
+    readonly TempDirectory temp = new();
 
-    public void Dispose() => Directory.Delete(root, recursive: true);
+    string root => temp.Path;
+
+    public void Dispose() => temp.Dispose();
 
     static LrSchedule Schedule(int total) => new(0.05, total, 3, 0.001, [6], 0.1);
 

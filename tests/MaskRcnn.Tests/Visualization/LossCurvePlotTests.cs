@@ -1,3 +1,4 @@
+using MaskRcnn.Tests.Support;
 using MaskRcnn.Training;
 using MaskRcnn.Visualization;
 using SkiaSharp;
@@ -6,9 +7,11 @@ namespace MaskRcnn.Tests.Visualization;
 
 public sealed class LossCurvePlotTests : IDisposable
 {
-    readonly string folder = Directory.CreateTempSubdirectory("maskrcnn-plot-").FullName;
+    readonly TempDirectory temp = new();
 
-    public void Dispose() => Directory.Delete(folder, recursive: true);
+    string folder => temp.Path;
+
+    public void Dispose() => temp.Dispose();
 
     [Fact]
     public void SmoothingIsTensorBoardsDebiasedMovingAverage()

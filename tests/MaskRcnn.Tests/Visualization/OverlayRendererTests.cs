@@ -1,3 +1,4 @@
+using MaskRcnn.Data.Images;
 using MaskRcnn.Visualization;
 using SkiaSharp;
 
@@ -7,14 +8,18 @@ public class OverlayRendererTests
 {
     const int W = SyntheticScene.Width, H = SyntheticScene.Height;
 
-    static (byte R, byte G, byte B) Pixel(byte[] rgb, int x, int y) => (rgb[3 * (y * W + x)], rgb[3 * (y * W + x) + 1], rgb[3 * (y * W + x) + 2]);
+    static (byte R, byte G, byte B) Pixel(RgbImage image, int x, int y)
+    {
+        int i = 3 * (y * image.Width + x);
+        return (image.Pixels[i], image.Pixels[i + 1], image.Pixels[i + 2]);
+    }
 
     [Fact]
     public void MaskInteriorIsBlendedContourIsOpaqueAndTheRestUntouched()
     {
         var background = SyntheticScene.Background(200, 100, 50);
         var instance = new InstanceOverlay("thing", 0.9f, new BoxXyxy(100, 100, 200, 200), SyntheticScene.Rectangle(100, 100, 200, 200));
-        var outRgb = new OverlayRenderer { DrawBoxes = false }.Render(W, H, background, [instance]);
+        var outRgb = new OverlayRenderer { DrawBoxes = false }.Render(background, [instance]);
         var c = InstancePalette.ForRank(0);
 
         // Interior: 0.55 * background + 0.45 * colour, rounded.
@@ -35,7 +40,7 @@ public class OverlayRendererTests
         // A box in the top-right corner: no room above it and its caption would run off the right side.
         var background = SyntheticScene.Background(255, 255, 255);
         var instance = new InstanceOverlay("a rather long class name", 0.5f, new BoxXyxy(300, 0, 320, 20));
-        var rgb = new OverlayRenderer { FontSize = 14 }.Render(W, H, background, [instance]);
+        var rgb = new OverlayRenderer { FontSize = 14 }.Render(background, [instance]);
         var c = InstancePalette.ForRank(0);
         // The label background is drawn flush with the right edge and at the very top.
         Assert.Equal((c.Red, c.Green, c.Blue), Pixel(rgb, W - 1, 1));
@@ -48,7 +53,7 @@ public class OverlayRendererTests
     public void CaptionSitsAboveTheBoxWhenThereIsRoom()
     {
         var background = SyntheticScene.Background(0, 0, 0);
-        var rgb = new OverlayRenderer { FontSize = 12, DrawBoxes = false }.Render(W, H, background, [new InstanceOverlay("cat", 0.7f, new BoxXyxy(100, 100, 150, 150))]);
+        var rgb = new OverlayRenderer { FontSize = 12, DrawBoxes = false }.Render(background, [new InstanceOverlay("cat", 0.7f, new BoxXyxy(100, 100, 150, 150))]);
         var c = InstancePalette.ForRank(0);
         Assert.Equal((c.Red, c.Green, c.Blue), Pixel(rgb, 100, 99)); // label's bottom-left, just above the box
         Assert.Equal(((byte)0, (byte)0, (byte)0), Pixel(rgb, 100, 101)); // box interior untouched
@@ -58,7 +63,7 @@ public class OverlayRendererTests
     public void CaptionTextIsDrawnInAContrastingColour()
     {
         var background = SyntheticScene.Background(128, 128, 128);
-        var rgb = new OverlayRenderer { FontSize = 20, DrawBoxes = false }.Render(W, H, background, [new InstanceOverlay("MMMM", 0.99f, new BoxXyxy(50, 100, 200, 150))]);
+        var rgb = new OverlayRenderer { FontSize = 20, DrawBoxes = false }.Render(background, [new InstanceOverlay("MMMM", 0.99f, new BoxXyxy(50, 100, 200, 150))]);
         var c = InstancePalette.ForRank(0);
         var text = InstancePalette.TextColorOn(c);
         // Some pixels in the label carry the text colour exactly (glyph stems are opaque).
@@ -85,15 +90,15 @@ public class OverlayRendererTests
         var distinct = Enumerable.Range(0, InstancePalette.Count).Select(InstancePalette.ForRank).Distinct().Count();
         Assert.Equal(InstancePalette.Count, distinct);
         var scene = SyntheticScene.Background(90, 90, 90);
-        var a = new OverlayRenderer().Render(W, H, scene, SyntheticScene.Instances(true));
-        var b = new OverlayRenderer().Render(W, H, scene, SyntheticScene.Instances(true));
-        Assert.Equal(a, b);
+        var a = new OverlayRenderer().Render(scene, SyntheticScene.Instances(true));
+        var b = new OverlayRenderer().Render(scene, SyntheticScene.Instances(true));
+        Assert.Equal(a.Pixels, b.Pixels);
     }
 
     [Fact]
     public void MaskOfTheWrongSizeIsRejectedNamingTheInstance()
     {
-        var e = Assert.Throws<ArgumentException>(() => new OverlayRenderer().Render(W, H, SyntheticScene.Background(0, 0, 0),
+        var e = Assert.Throws<ArgumentException>(() => new OverlayRenderer().Render(SyntheticScene.Background(0, 0, 0),
             [new InstanceOverlay("dog", 0.5f, new BoxXyxy(0, 0, 1, 1), new byte[10])]));
         Assert.Contains("dog", e.Message);
     }
@@ -105,9 +110,11 @@ public class OverlayRendererTests
         string? folder = Environment.GetEnvironmentVariable("MASKRCNN_TEST_ARTIFACTS");
         foreach (var (name, bg) in new[] { ("light", (235, 232, 220)), ("dark", (18, 20, 28)) })
         {
-            using var bitmap = RgbBitmap.FromRgb(W, H, SyntheticScene.Background((byte)bg.Item1, (byte)bg.Item2, (byte)bg.Item3));
-            new OverlayRenderer().Draw(bitmap, SyntheticScene.Instances(withScores: true));
-            if (folder is not null) RgbBitmap.SavePng(bitmap, Path.Combine(folder, $"overlay-{name}.png"));
+            var scene = SyntheticScene.Background((byte)bg.Item1, (byte)bg.Item2, (byte)bg.Item3);
+            var overlay = new OverlayRenderer().Render(scene, SyntheticScene.Instances(withScores: true));
+            Assert.Equal((W, H), (overlay.Width, overlay.Height));
+            Assert.NotEqual(scene.Pixels, overlay.Pixels);
+            if (folder is not null) ImageIo.SavePng(overlay, Path.Combine(folder, $"overlay-{name}.png"));
         }
     }
 }

@@ -1,13 +1,16 @@
+using MaskRcnn.Data.Images;
+using MaskRcnn.Tests.Support;
 using MaskRcnn.Visualization;
-using SkiaSharp;
 
 namespace MaskRcnn.Tests.Visualization;
 
 public sealed class ReportWriterTests : IDisposable
 {
-    readonly string folder = Directory.CreateTempSubdirectory("maskrcnn-report-").FullName;
+    readonly TempDirectory temp = new();
 
-    public void Dispose() => Directory.Delete(folder, recursive: true);
+    string folder => temp.Path;
+
+    public void Dispose() => temp.Dispose();
 
     static double[] Stats(double first) => Enumerable.Range(0, 12).Select(i => i == 3 ? -1 : first + i / 100.0).ToArray();
 
@@ -45,19 +48,29 @@ public sealed class ReportWriterTests : IDisposable
     [Fact]
     public void ComparisonGridPlacesPredictionLeftAndGroundTruthRight()
     {
-        using var red = new SKBitmap(100, 50);
-        red.Erase(SKColors.Red);
-        using var blue = new SKBitmap(200, 100);
-        blue.Erase(SKColors.Blue);
-        using var grid = ComparisonGrid.Compose([new ComparisonRow(red, blue, "image 7"), new ComparisonRow(blue, red)], cellWidth: 100);
+        var red = Filled(100, 50, 255, 0, 0);
+        var blue = Filled(200, 100, 0, 0, 255);
+        var grid = ComparisonGrid.Compose([new ComparisonRow(red, blue, "image 7"), new ComparisonRow(blue, red)], cellWidth: 100);
         Assert.Equal(2 * 100 + 3 * 6, grid.Width);
         // Both panels are scaled to 100 px wide, so 50 px tall; sample the middle of each.
-        int firstRowMiddle = FindRowWith(grid, SKColors.Red, x: 56);
-        Assert.Equal(SKColors.Blue, grid.GetPixel(106 + 50, firstRowMiddle));
+        int firstRowMiddle = Enumerable.Range(0, grid.Height).First(y => Pixel(grid, 56, y) == (255, 0, 0)) + 25;
+        Assert.Equal((0, 0, 255), Pixel(grid, 106 + 50, firstRowMiddle));
+        int secondRowMiddle = Enumerable.Range(firstRowMiddle + 26, grid.Height - firstRowMiddle - 26).First(y => Pixel(grid, 56, y) == (0, 0, 255)) + 25;
+        Assert.Equal((255, 0, 0), Pixel(grid, 106 + 50, secondRowMiddle));
         string? artifacts = Environment.GetEnvironmentVariable("MASKRCNN_TEST_ARTIFACTS");
-        if (artifacts is not null) RgbBitmap.SavePng(grid, Path.Combine(artifacts, "grid.png"));
+        if (artifacts is not null) ImageIo.SavePng(grid, Path.Combine(artifacts, "grid.png"));
     }
 
-    static int FindRowWith(SKBitmap b, SKColor color, int x) =>
-        Enumerable.Range(0, b.Height).First(y => b.GetPixel(x, y) == color) + 25;
+    static RgbImage Filled(int w, int h, byte r, byte g, byte b)
+    {
+        var image = new RgbImage(w, h);
+        for (int i = 0; i < w * h; i++) (image.Pixels[3 * i], image.Pixels[3 * i + 1], image.Pixels[3 * i + 2]) = (r, g, b);
+        return image;
+    }
+
+    static (int, int, int) Pixel(RgbImage image, int x, int y)
+    {
+        int i = 3 * (y * image.Width + x);
+        return (image.Pixels[i], image.Pixels[i + 1], image.Pixels[i + 2]);
+    }
 }

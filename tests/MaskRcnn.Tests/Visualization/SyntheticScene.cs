@@ -1,3 +1,4 @@
+using MaskRcnn.Data.Images;
 using MaskRcnn.Visualization;
 
 namespace MaskRcnn.Tests.Visualization;
@@ -7,11 +8,12 @@ static class SyntheticScene
 {
     public const int Width = 320, Height = 240;
 
-    public static byte[] Background(byte r, byte g, byte b)
+    public static RgbImage Background(byte r, byte g, byte b)
     {
-        var rgb = new byte[Width * Height * 3];
+        var image = new RgbImage(Width, Height);
+        var rgb = image.Pixels;
         for (int i = 0; i < Width * Height; i++) (rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]) = (r, g, b);
-        return rgb;
+        return image;
     }
 
     public static byte[] Disc(float cx, float cy, float radius) =>
