@@ -1,4 +1,7 @@
 using System.CommandLine;
+using MaskRcnn.Data;
+using MaskRcnn.Evaluation;
+using TorchSharp;
 
 namespace MaskRcnn.Cli.Commands;
 
@@ -24,7 +27,21 @@ static class EvalCommand
         {
             weights, images, annotations, output, iouTypes, maxImages, saveGrid, threads,
         };
-        command.SetAction(_ => Unavailable.Fail("the Mask R-CNN model (Modeling/MaskRcnnModel), the COCO dataset (Data/CocoDataset) and the COCO evaluator (Evaluation/CocoEvaluator)"));
+        command.SetAction(parse =>
+        {
+            ThreadSettings.Apply(parse.GetValue(threads));
+            using var model = ModelSource.Open(parse.GetValue(weights)!.FullName);
+            var dataset = CocoDataset.Open(parse.GetValue(annotations)!.FullName, parse.GetValue(images)!.FullName);
+            var types = parse.GetValue(iouTypes)!.Distinct().Select(t => t == "bbox" ? IouType.Bbox : IouType.Segm).ToList();
+            using var noGrad = torch.no_grad();
+            var outcome = ProgressReporter.Run(context, "eval", progress =>
+                DatasetEvaluation.Run(model, dataset, types, parse.GetValue(maxImages), parse.GetValue(saveGrid), progress));
+            string folder = parse.GetValue(output)!.FullName;
+            DatasetEvaluation.WriteReport(folder, outcome, "Mask R-CNN evaluation",
+                [new("weights", parse.GetValue(weights)!.FullName), new("annotations", parse.GetValue(annotations)!.FullName)], context.Out);
+            context.Out.WriteLine($"report: {Path.Combine(folder, "report.html")}");
+            return ExitCodes.Success;
+        });
         return command;
     }
 }
