@@ -94,16 +94,6 @@ public class CommandLineTests
     }
 
     [Theory]
-    [InlineData("benchmark")]
-    public void CommandsWaitingForLibraryPartsFailWith1AndSayWhatIsMissing(params string[] args)
-    {
-        var (code, _, err) = CliRunner.Run(args);
-        Assert.Equal(1, code);
-        var line = Assert.Single(CliRunner.Lines(err));
-        Assert.StartsWith("maskrcnn: error: not available yet: ", line);
-    }
-
-    [Theory]
     [InlineData("train", "--images", "/no/such/images", "--annotations", "/no/such/annotations.json")]
     [InlineData("eval", "-w", "/no/such/model.safetensors", "--images", "/no/such/images", "--annotations", "/no/such/a.json")]
     [InlineData("predict", "/no/such/image.png", "-w", "/no/such/model.safetensors")]

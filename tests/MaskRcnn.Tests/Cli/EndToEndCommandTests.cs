@@ -81,4 +81,13 @@ public sealed class EndToEndCommandTests : IDisposable
         Assert.Contains("at iteration 2 of 2", again.Out);
         Assert.Equal(2, File.ReadAllLines(temp.File("run", "metrics.jsonl")).Length);
     }
+
+    [Fact]
+    public void BenchmarkTimesInferenceAndATrainingStep()
+    {
+        var (code, output, err) = CliRunner.Run("benchmark", "-w", Weights(), "--image-size", "64", "-n", "1", "--warmup", "0");
+        Assert.True(code == 0, err);
+        Assert.Matches(@"inference\s+median \d+\.\d ms", output);
+        Assert.Matches(@"training step\s+median \d+\.\d ms", output);
+    }
 }
