@@ -35,7 +35,8 @@ internal sealed class RoiAlignFunction : autograd.SingleTensorFunction<RoiAlignF
         var output = zeros([plan.Count, channels, plan.PooledHeight, plan.PooledWidth], ScalarType.Float32);
         if (output.numel() == 0)
             return output;
-        var contiguous = features.Select(f => f.contiguous()).ToArray();
+        // Channels-last copies: a sample's four neighbours become contiguous channel vectors.
+        var contiguous = features.Select(f => f.permute(0, 2, 3, 1).contiguous()).ToArray();
         try
         {
             RoiAlignKernel.Forward(Levels(contiguous, plan), plan.Rois, plan.RoiLevels, channels,
@@ -52,16 +53,18 @@ internal sealed class RoiAlignFunction : autograd.SingleTensorFunction<RoiAlignF
     {
         var plan = (RoiAlignPlan)ctx.get_data("plan");
         var shapes = (long[][])ctx.get_data("shapes");
-        var grads = shapes.Select(s => zeros(s, ScalarType.Float32)).ToArray();
+        var channelsLast = shapes.Select(s => zeros([s[0], s[2], s[3], s[1]], ScalarType.Float32)).ToArray();
         if (plan.Count > 0)
         {
-            using var grad = gradOutput.to(ScalarType.Float32).contiguous();
-            RoiAlignKernel.Backward(Levels(grads, plan), plan.Rois, plan.RoiLevels, (int)shapes[0][1],
+            using var grad = gradOutput.to(ScalarType.Float32).permute(0, 2, 3, 1).contiguous();
+            RoiAlignKernel.Backward(Levels(channelsLast, plan), plan.Rois, plan.RoiLevels, (int)shapes[0][1],
                 plan.PooledHeight, plan.PooledWidth, plan.SamplingRatio, plan.Aligned, TensorAddress.Of(grad));
         }
+        var grads = channelsLast.Select(g => g.permute(0, 3, 1, 2).contiguous()).ToArray();
+        foreach (var g in channelsLast) g.Dispose();
         return [null!, .. grads];
     }
 
     static FeatureLevel[] Levels(Tensor[] maps, RoiAlignPlan plan) =>
-        maps.Select((m, i) => new FeatureLevel(TensorAddress.Of(m), (int)m.shape[2], (int)m.shape[3], plan.SpatialScales[i])).ToArray();
+        maps.Select((m, i) => new FeatureLevel(TensorAddress.Of(m), (int)m.shape[1], (int)m.shape[2], plan.SpatialScales[i])).ToArray();
 }

@@ -12,7 +12,8 @@ public class RoiAlignTests(ITestOutputHelper log)
     public static TheoryData<string> Paths => new() { nameof(OpPath.CpuKernel), nameof(OpPath.TensorOps) };
 
     // Every fixture case: spatial scales 1, 1/2, 1/4, 1/32; sampling 2, 0, -1; aligned both ways;
-    // degenerate, inverted, partly and fully outside boxes over two batch indices; and an empty set.
+    // degenerate, inverted, partly and fully outside boxes over two batch indices; 3 and 20 channels;
+    // and an empty set.
     [Theory, MemberData(nameof(Paths))]
     public void ForwardAndBackwardMatchTorchvision(string path)
     {
