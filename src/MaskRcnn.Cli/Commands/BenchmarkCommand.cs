@@ -38,10 +38,18 @@ static class BenchmarkCommand
             {
                 model.eval();
                 using var noGrad = torch.no_grad();
+                var stages = new Dictionary<string, List<double>>();
+                model.StageTimed = (stage, time) =>
+                {
+                    if (!stages.TryGetValue(stage, out var list)) stages[stage] = list = [];
+                    list.Add(time.TotalMilliseconds);
+                };
                 Report(context.Out, "inference", Time(warm, n, () =>
                 {
                     foreach (var d in model.Predict([image])) d.Dispose();
                 }));
+                model.StageTimed = null;
+                foreach (var (stage, times) in stages) Report(context.Out, "  " + stage, times.Skip(warm).ToList());
             }
             if (what is "train" or "both")
             {

@@ -44,17 +44,22 @@ static class DemoCommand
 
     /// <summary>
     /// A ResNet-18-FPN trained from scratch at the images' own size: anchors scaled down to the shapes' sizes,
-    /// fewer proposals and RoIs than the COCO defaults so that a CPU makes progress within minutes.
+    /// half-width FPN and mask head, and fewer proposals, RoIs and detections than the COCO defaults (a shapes
+    /// image holds a handful of objects), so that a CPU makes progress within minutes.
     /// </summary>
     static MaskRcnnConfig SmallConfig(int imageSize) => MaskRcnnConfig.ResNet18Fpn() with
     {
-        Backbone = new BackboneConfig { Depth = 18, TrainableLayers = 5 },
+        Backbone = new BackboneConfig { Depth = 18, TrainableLayers = 5, FpnOutChannels = 128 },
         Transform = new TransformConfig { MinSize = [imageSize], MaxSize = imageSize },
         Rpn = new RpnConfig
         {
             AnchorSizes = [[8], [16], [32], [64], [128]],
-            PreNmsTopNTrain = 600, PostNmsTopNTrain = 300, PreNmsTopNTest = 300, PostNmsTopNTest = 150,
+            PreNmsTopNTrain = 600, PostNmsTopNTrain = 300, PreNmsTopNTest = 300, PostNmsTopNTest = 100,
         },
-        RoiHeads = new RoiHeadsConfig { BatchSizePerImage = 128, RepresentationSize = 256 },
+        RoiHeads = new RoiHeadsConfig
+        {
+            BatchSizePerImage = 128, RepresentationSize = 256, MaskLayers = [128, 128, 128, 128], MaskDimReduced = 128,
+            DetectionsPerImage = 20,
+        },
     };
 }
