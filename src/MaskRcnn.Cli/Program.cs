@@ -33,7 +33,15 @@ public static class Program
         bool verbose = parse.GetValue(verboseOption);
         try
         {
-            return parse.Invoke(new InvocationConfiguration { Output = @out, Error = err, EnableDefaultExceptionHandler = false });
+            return parse.Invoke(new InvocationConfiguration
+            {
+                Output = @out,
+                Error = err,
+                EnableDefaultExceptionHandler = false,
+                // Ctrl+C cancels the command's token; training then finishes its iteration and checkpoints, which
+                // can take far longer than System.CommandLine's default grace period of 2 s.
+                ProcessTerminationTimeout = TimeSpan.FromMinutes(5),
+            });
         }
         catch (Exception e)
         {

@@ -43,13 +43,13 @@ static class DemoCommand
     }
 
     /// <summary>
-    /// A ResNet-18-FPN trained from scratch at the images' own size: anchors scaled down to the shapes' sizes,
+    /// A ResNet-18-FPN trained from scratch (hence trainable BatchNorm) at the images' own size: anchors scaled down to the shapes' sizes,
     /// half-width FPN and mask head, and fewer proposals, RoIs and detections than the COCO defaults (a shapes
     /// image holds a handful of objects), so that a CPU makes progress within minutes.
     /// </summary>
     static MaskRcnnConfig SmallConfig(int imageSize) => MaskRcnnConfig.ResNet18Fpn() with
     {
-        Backbone = new BackboneConfig { Depth = 18, TrainableLayers = 5, FpnOutChannels = 128 },
+        Backbone = new BackboneConfig { Depth = 18, TrainableLayers = 5, Norm = NormKind.BatchNorm, FpnOutChannels = 128 },
         Transform = new TransformConfig { MinSize = [imageSize], MaxSize = imageSize },
         Rpn = new RpnConfig
         {
