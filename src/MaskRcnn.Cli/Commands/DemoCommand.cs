@@ -21,7 +21,7 @@ static class DemoCommand
         {
             output, images, imageSize, minutes, seed,
         };
-        command.SetAction((parse, cancellation) =>
+        command.SetAction(parse =>
         {
             string folder = parse.GetValue(output)!.FullName;
             int count = parse.GetValue(images), size = parse.GetValue(imageSize), seedValue = parse.GetValue(seed);
@@ -31,13 +31,14 @@ static class DemoCommand
             context.Err.WriteLine($"maskrcnn: generating {count} training and {Math.Max(8, count / 4)} validation images in {Path.Combine(folder, "data")}");
             ShapesDataset.Generate(train, count, seedValue, size);
             ShapesDataset.Generate(val, Math.Max(8, count / 4), seedValue + 1, size);
+            // Gradients are clipped: a from-scratch run of a few hundred iterations has little warm-up to protect it.
             var request = new TrainingRequest(
                 Path.Combine(train, "images"), Path.Combine(train, "annotations.json"),
                 Path.Combine(val, "images"), Path.Combine(val, "annotations.json"), folder,
                 Weights: null, BatchSize: 4, LearningRate: null, Iterations: null, Minutes: parse.GetValue(minutes), Resume: null,
-                CheckpointEvery: 200, EvalEvery: 0, LogEvery: 10, NormWeightDecay: null, ClipGradNorm: null,
+                CheckpointEvery: 200, EvalEvery: 0, LogEvery: 10, NormWeightDecay: null, ClipGradNorm: 10.0,
                 TensorBoard: false, Seed: seedValue, Workers: 1, BaseConfig: SmallConfig(size));
-            return Task.FromResult(TrainingSetup.Run(request, context, cancellation));
+            return TrainingSetup.Run(request, context);
         });
         return command;
     }

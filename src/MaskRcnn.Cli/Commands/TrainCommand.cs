@@ -36,7 +36,7 @@ static class TrainCommand
             images, annotations, valImages, valAnnotations, output, weights, batchSize, lr, iterations, minutes, resume,
             checkpointEvery, evalEvery, logEvery, normWeightDecay, clipGradNorm, tensorBoard, seed, workers, threads,
         };
-        command.SetAction((parse, cancellation) =>
+        command.SetAction(parse =>
         {
             ThreadSettings.Apply(parse.GetValue(threads));
             if ((parse.GetValue(valImages) is null) != (parse.GetValue(valAnnotations) is null))
@@ -48,7 +48,7 @@ static class TrainCommand
                 parse.GetValue(minutes), parse.GetValue(resume)?.FullName, parse.GetValue(checkpointEvery), parse.GetValue(evalEvery),
                 parse.GetValue(logEvery), parse.GetValue(normWeightDecay), parse.GetValue(clipGradNorm), parse.GetValue(tensorBoard),
                 parse.GetValue(seed), parse.GetValue(workers));
-            return Task.FromResult(TrainingSetup.Run(request, context, cancellation));
+            return TrainingSetup.Run(request, context);
         });
         return command;
     }

@@ -23,7 +23,7 @@ sealed record TrainingRequest(
 /// </summary>
 static class TrainingSetup
 {
-    public static int Run(TrainingRequest r, CliContext context, CancellationToken cancellation)
+    public static int Run(TrainingRequest r, CliContext context)
     {
         torch.manual_seed(r.Seed);
         var dataset = CocoDataset.Open(r.Annotations, r.Images, new CocoDatasetOptions(RemoveImagesWithoutAnnotations: true));
@@ -65,7 +65,7 @@ static class TrainingSetup
                 lastEvaluation = DatasetEvaluation.Run(model, validation, [IouType.Bbox, IouType.Segm], 0, 8, null);
                 return lastEvaluation.FlatMetrics();
             },
-        }.Run(r.Resume, cancellation));
+        }.Run(r.Resume, context.Cancellation));
 
         string weights = Path.Combine(r.Output, "model.safetensors");
         model.SaveWeights(weights);
