@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using MaskRcnn.Modeling;
 using static TorchSharp.torch;
 
@@ -40,13 +41,19 @@ public static class ModelConfigResolver
         return resolved;
     }
 
-    /// <summary>Reads a <see cref="MaskRcnnConfig"/> JSON file, naming the file in every error.</summary>
+    // Strict where MaskRcnnConfig.FromJson is lenient: a user's file with a misspelt or foreign key (say, a COCO
+    // annotations file given by mistake) must not silently become the default config.
+    static readonly JsonSerializerOptions StrictJson = new() { UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow };
+
+    /// <summary>Reads a <see cref="MaskRcnnConfig"/> JSON file (as <see cref="MaskRcnnConfig.ToJson"/> writes it; unknown
+    /// keys are errors), naming the file in every error.</summary>
     public static MaskRcnnConfig ReadConfigFile(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: config file not found", path);
         try
         {
-            return MaskRcnnConfig.FromJson(File.ReadAllText(path));
+            return JsonSerializer.Deserialize<MaskRcnnConfig>(File.ReadAllText(path), StrictJson)
+                ?? throw new JsonException("the JSON is null");
         }
         catch (JsonException e)
         {

@@ -106,6 +106,16 @@ public sealed class PredictorTests(TinyPredictorFiles files) : IClassFixture<Tin
     }
 
     [Fact]
+    public void A_config_file_with_unknown_keys_is_refused_naming_it()
+    {
+        string coco = Path.Combine(files.Folder, "looks-like-coco.json");
+        File.WriteAllText(coco, """{"images": [], "annotations": [], "NumClasses": 3}""");
+        var e = Assert.Throws<InvalidDataException>(() => ModelConfigResolver.ReadConfigFile(coco));
+        Assert.StartsWith(coco, e.Message);
+        Assert.Contains("images", e.Message);
+    }
+
+    [Fact]
     public void A_class_count_that_disagrees_with_the_config_is_refused()
     {
         var e = Assert.Throws<ArgumentException>(() => Predictor.Load(files.WeightsPath, numClasses: 5));
