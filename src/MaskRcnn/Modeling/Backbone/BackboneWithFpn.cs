@@ -9,10 +9,9 @@ namespace MaskRcnn.Modeling.Backbone;
 /// </summary>
 public sealed class BackboneWithFpn : DetectionBackbone
 {
-#pragma warning disable IDE1006
+    // Field names are torchvision's state-dict names (registered by RegisterComponents).
     readonly ResNet body;
     readonly FeaturePyramidNetwork fpn;
-#pragma warning restore IDE1006
     readonly long _outChannels;
 
     public BackboneWithFpn(BackboneConfig config) : base(nameof(BackboneWithFpn))

@@ -10,9 +10,8 @@ namespace MaskRcnn.Modeling.Backbone;
 /// </summary>
 public sealed class Res5Head : nn.Module<Tensor, Tensor>
 {
-#pragma warning disable IDE1006
+    // Field names are torchvision's state-dict names (registered by RegisterComponents).
     readonly Sequential layer4;
-#pragma warning restore IDE1006
 
     public long OutChannels { get; }
 

@@ -10,14 +10,13 @@ namespace MaskRcnn.Modeling.Backbone;
 /// </summary>
 public sealed class ResNet : nn.Module
 {
-#pragma warning disable IDE1006
+    // Field names are torchvision's state-dict names (registered by RegisterComponents).
     readonly Conv2d conv1;
     readonly FrozenBatchNorm2d bn1;
     readonly Sequential layer1;
     readonly Sequential? layer2;
     readonly Sequential? layer3;
     readonly Sequential? layer4;
-#pragma warning restore IDE1006
     readonly List<Sequential> _stages = [];
 
     /// <summary>Output channels of each stage kept, in order.</summary>

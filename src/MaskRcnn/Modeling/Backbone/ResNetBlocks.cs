@@ -20,13 +20,12 @@ public abstract class ResidualBlock : nn.Module<Tensor, Tensor>
 public sealed class BasicBlock : ResidualBlock
 {
     public const int Expansion = 1;
-#pragma warning disable IDE1006
+    // Field names are torchvision's state-dict names (registered by RegisterComponents).
     readonly Conv2d conv1;
     readonly FrozenBatchNorm2d bn1;
     readonly Conv2d conv2;
     readonly FrozenBatchNorm2d bn2;
     readonly nn.Module<Tensor, Tensor>? downsample;
-#pragma warning restore IDE1006
 
     public BasicBlock(long inPlanes, long planes, long stride, nn.Module<Tensor, Tensor>? downsample, double eps)
         : base(nameof(BasicBlock))
@@ -53,7 +52,7 @@ public sealed class BasicBlock : ResidualBlock
 public sealed class Bottleneck : ResidualBlock
 {
     public const int Expansion = 4;
-#pragma warning disable IDE1006
+    // Field names are torchvision's state-dict names (registered by RegisterComponents).
     readonly Conv2d conv1;
     readonly FrozenBatchNorm2d bn1;
     readonly Conv2d conv2;
@@ -61,7 +60,6 @@ public sealed class Bottleneck : ResidualBlock
     readonly Conv2d conv3;
     readonly FrozenBatchNorm2d bn3;
     readonly nn.Module<Tensor, Tensor>? downsample;
-#pragma warning restore IDE1006
 
     public Bottleneck(long inPlanes, long planes, long stride, nn.Module<Tensor, Tensor>? downsample, double eps)
         : base(nameof(Bottleneck))

@@ -9,9 +9,8 @@ namespace MaskRcnn.Modeling.Backbone;
 /// </summary>
 public sealed class ResNetC4Backbone : DetectionBackbone
 {
-#pragma warning disable IDE1006
+    // Field names are torchvision's state-dict names (registered by RegisterComponents).
     readonly ResNet body;
-#pragma warning restore IDE1006
 
     public ResNetC4Backbone(BackboneConfig config) : base(nameof(ResNetC4Backbone))
     {
