@@ -1,11 +1,9 @@
 using System.Text.Json;
 using MaskRcnn.Tests.Inference;
 using MaskRcnn.Tests.Support;
-using MaskRcnn.Tests.Training;
 
 namespace MaskRcnn.Tests.Cli;
 
-[Collection(SerialTorchRandomness.Name)]
 public sealed class EvalCommandTests(TinyPredictorFiles files) : IClassFixture<TinyPredictorFiles>
 {
     static readonly string FixtureDir = Path.Combine(TestPaths.Shared, "fixtures", "coco-eval");

@@ -1,11 +1,9 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using MaskRcnn.Tests.Inference;
-using MaskRcnn.Tests.Training;
 
 namespace MaskRcnn.Tests.Cli;
 
-[Collection(SerialTorchRandomness.Name)]
 public sealed class InfoCommandTests(TinyPredictorFiles files) : IClassFixture<TinyPredictorFiles>
 {
     [Fact]

@@ -3,13 +3,11 @@ using MaskRcnn.Data.Images;
 using MaskRcnn.Data.Masks;
 using MaskRcnn.Inference;
 using MaskRcnn.Tests.Inference;
-using MaskRcnn.Tests.Training;
 using MaskRcnn.Weights;
 using TorchSharp;
 
 namespace MaskRcnn.Tests.Cli;
 
-[Collection(SerialTorchRandomness.Name)]
 public sealed class PredictCommandTests(TinyPredictorFiles files) : IClassFixture<TinyPredictorFiles>
 {
     string NewOutput() => Path.Combine(files.Folder, "out-" + Guid.NewGuid().ToString("N"));

@@ -7,7 +7,6 @@ using MaskRcnn.Tests.Training;
 
 namespace MaskRcnn.Tests.Inference;
 
-[Collection(SerialTorchRandomness.Name)]
 public sealed class DatasetEvaluationTests(TinyPredictorFiles files) : IClassFixture<TinyPredictorFiles>
 {
     /// <summary>The fixture's two scenes as a COCO data set with image ids 5 and 9 and categories 7 (disc) and 18 (block).</summary>

@@ -2,14 +2,12 @@ using MaskRcnn.Data.Images;
 using MaskRcnn.Data.Masks;
 using MaskRcnn.Inference;
 using MaskRcnn.Modeling;
-using MaskRcnn.Tests.Training;
 using MaskRcnn.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MaskRcnn.Tests.Inference;
 
-[Collection(SerialTorchRandomness.Name)]
 public sealed class PredictorTests(TinyPredictorFiles files) : IClassFixture<TinyPredictorFiles>
 {
     [Fact]

@@ -1,14 +1,12 @@
 using MaskRcnn.Inference;
 using MaskRcnn.Modeling;
 using MaskRcnn.Tests.Support;
-using MaskRcnn.Tests.Training;
 using MaskRcnn.Training;
 using MaskRcnn.Weights;
 using TorchSharp;
 
 namespace MaskRcnn.Tests.Inference;
 
-[Collection(SerialTorchRandomness.Name)]
 public sealed class WeightsSourceTests(TinyPredictorFiles files) : IClassFixture<TinyPredictorFiles>
 {
     [Fact]
