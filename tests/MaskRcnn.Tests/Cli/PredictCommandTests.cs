@@ -70,6 +70,24 @@ public sealed class PredictCommandTests(TinyPredictorFiles files) : IClassFixtur
     }
 
     [Fact]
+    public void A_torch_save_pth_with_a_config_file_predicts_what_the_safetensors_does()
+    {
+        string pth = Path.Combine(files.Folder, "tiny.pth");
+        using (var model = files.LoadModel())
+            TorchSharp.PyBridge.PyTorchPickler.PickleStateDict(pth, model.state_dict());
+        string fromPth = NewOutput(), fromSafetensors = NewOutput();
+        var a = CliRunner.Run("predict", "-w", pth, "--config", files.ConfigPath, "-i", files.ImageA, "-o", fromPth, "--score-threshold", "0");
+        var b = CliRunner.Run("predict", "-w", files.WeightsPath, "-i", files.ImageA, "-o", fromSafetensors, "--score-threshold", "0");
+        Assert.True(a.ExitCode == 0, a.Err);
+        Assert.True(b.ExitCode == 0, b.Err);
+        Assert.Equal(File.ReadAllText(Path.Combine(fromSafetensors, "scene_a.json")), File.ReadAllText(Path.Combine(fromPth, "scene_a.json")));
+
+        var withoutConfig = CliRunner.Run("predict", "-w", pth, "-i", files.ImageA, "-o", NewOutput());
+        Assert.Equal(1, withoutConfig.ExitCode);
+        Assert.Contains(pth, withoutConfig.Err); // ResNet-50-FPN is assumed and does not fit
+    }
+
+    [Fact]
     public void Existing_outputs_are_kept_unless_forced()
     {
         string output = NewOutput();
