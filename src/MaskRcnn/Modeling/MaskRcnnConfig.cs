@@ -17,6 +17,17 @@ public enum Architecture
 /// <summary>One foreground class: its display name and the dataset's category id (e.g. COCO's sparse ids).</summary>
 public sealed record ClassInfo(string Name, long CategoryId);
 
+/// <summary>The backbone's normalisation layers.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<NormKind>))]
+public enum NormKind
+{
+    /// <summary>Fixed statistics and affine terms (torchvision's choice for a trained backbone).</summary>
+    FrozenBatchNorm,
+
+    /// <summary>Trainable BatchNorm2d with batch statistics (torchvision's choice when training from scratch).</summary>
+    BatchNorm,
+}
+
 /// <summary>Backbone layout. Defaults are torchvision's maskrcnn_resnet50_fpn.</summary>
 public sealed record BackboneConfig
 {
@@ -33,6 +44,9 @@ public sealed record BackboneConfig
 
     /// <summary>FrozenBatchNorm2d epsilon: 1e-5 in torchvision ≥ 0.10, 0 for the original COCO v1 checkpoint.</summary>
     public double FrozenBatchNormEps { get; init; } = 1e-5;
+
+    /// <summary>FrozenBatchNorm for a pretrained backbone; BatchNorm (with TrainableLayers 5) to train from scratch.</summary>
+    public NormKind Norm { get; init; } = NormKind.FrozenBatchNorm;
 
     public int FpnOutChannels { get; init; } = 256;
 
