@@ -39,8 +39,8 @@ public sealed record ModelSummary(string Architecture, IReadOnlyList<ModelPart> 
         var b = c.Backbone;
         var inv = CultureInfo.InvariantCulture;
         string layout = b.Architecture == Modeling.Architecture.Fpn
-            ? $"ResNet-{b.Depth}-FPN (stem width {b.Width}, FPN {b.FpnOutChannels} channels)"
-            : $"ResNet-{b.Depth}-C4 (stem width {b.Width}, res5 stride {b.C4Res5Stride})";
+            ? $"ResNet-{b.Depth}-FPN (stem width {b.Width}, {b.Norm}, FPN {b.FpnOutChannels} channels)"
+            : $"ResNet-{b.Depth}-C4 (stem width {b.Width}, {b.Norm}, res5 stride {b.C4Res5Stride})";
         string sizes = $"input shorter side {string.Join("/", c.Transform.MinSize.Select(s => s.ToString(inv)))}, longer at most {c.Transform.MaxSize.ToString(inv)}";
         return $"{layout}, {c.NumClasses} classes incl. background, {sizes}";
     }

@@ -14,7 +14,7 @@ public sealed class InfoCommandTests(TinyPredictorFiles files) : IClassFixture<T
         Assert.Contains($"weights       {files.WeightsPath}", stdout);
         Assert.Contains($"format        safetensors, {new FileInfo(files.WeightsPath).Length.ToString("N0", CultureInfo.InvariantCulture)} bytes", stdout);
         Assert.Contains("metadata      maskrcnn.config = (model config, ", stdout);
-        Assert.Contains("architecture  ResNet-18-FPN (stem width 8, FPN 16 channels), 3 classes", stdout);
+        Assert.Contains("architecture  ResNet-18-FPN (stem width 8, FrozenBatchNorm, FPN 16 channels), 3 classes", stdout);
         Assert.Contains("classes       2: disc (7), block (18)", stdout);
     }
 
