@@ -37,6 +37,8 @@ static class PredictCommand
         };
         command.SetAction(parse =>
         {
+            if (parse.GetValue(scoreThreshold) is < 0 or > 1 or float.NaN)
+                throw new CliException("--score-threshold must be between 0 and 1 (see 'maskrcnn predict --help')", ExitCodes.Usage);
             if (parse.GetValue(threads) is > 0 and int n) torch.set_num_threads(n);
             var inputs = ImageInput.Resolve(parse.GetValue(input)!.ToString());
             // Headers only: a missing or undecodable image stops the run before the model loads or anything is written.

@@ -156,6 +156,7 @@ public sealed class PredictCommandTests(TinyPredictorFiles files) : IClassFixtur
     [Theory]
     [InlineData("--bogus")]
     [InlineData("--score-threshold", "high")]
+    [InlineData("--score-threshold", "1.5")]
     [InlineData("extra-argument")]
     public void Usage_errors_exit_with_2(params string[] extra)
     {
