@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using MaskRcnn.Inference;
 using MaskRcnn.Modeling;
 using MaskRcnn.Structures;
 using TorchSharp;
@@ -31,7 +32,9 @@ static class BenchmarkCommand
             if (size < 32 || n < 1 || warm < 0) throw new CliException("--image-size must be at least 32, --iterations at least 1, --warmup at least 0", ExitCodes.Usage);
             string what = parse.GetValue(mode)!;
             torch.manual_seed(0);
-            using var model = parse.GetValue(weights) is FileInfo w ? ModelSource.Open(w.FullName) : new MaskRcnnModel(MaskRcnnConfig.ResNet50Fpn());
+            using var predictor = parse.GetValue(weights) is FileInfo w ? Predictor.Load(w.FullName) : null;
+            using var fresh = predictor is null ? new MaskRcnnModel(MaskRcnnConfig.ResNet50Fpn()) : null;
+            var model = predictor?.Model ?? fresh!;
             using var image = torch.rand(3, size, size);
             context.Out.WriteLine($"image {size}×{size}, {torch.get_num_threads()} torch thread(s), {warm} warm-up + {n} timed run(s)");
             if (what is "inference" or "both")

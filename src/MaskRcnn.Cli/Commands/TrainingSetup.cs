@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using MaskRcnn.Data;
 using MaskRcnn.Data.Transforms;
-using MaskRcnn.Evaluation;
 using MaskRcnn.Modeling;
 using MaskRcnn.Training;
 using MaskRcnn.Weights;
@@ -54,7 +53,7 @@ static class TrainingSetup
         };
 
         var validation = r.ValImages is not null && r.ValAnnotations is not null ? CocoDataset.Open(r.ValAnnotations, r.ValImages) : null;
-        EvaluationOutcome? lastEvaluation = null;
+        ValidationOutcome? lastEvaluation = null;
         var detector = new ModuleDetector(model, (images, targets) => model.ComputeLosses(images, targets));
         var result = ProgressReporter.Run(context, "train", display => new Trainer(detector, batches, options)
         {
@@ -62,7 +61,7 @@ static class TrainingSetup
             Validate = validation is null ? null : _ =>
             {
                 using var noGrad = torch.no_grad();
-                lastEvaluation = DatasetEvaluation.Run(model, validation, [IouType.Bbox, IouType.Segm], 0, 8, null);
+                lastEvaluation = RunReport.Validate(model, validation, comparisons: 8);
                 return lastEvaluation.FlatMetrics();
             },
         }.Run(r.Resume, context.Cancellation));
@@ -74,7 +73,7 @@ static class TrainingSetup
         context.Out.WriteLine($"weights: {weights}");
         if (lastEvaluation is not null)
         {
-            DatasetEvaluation.WriteReport(r.Output, lastEvaluation, "Mask R-CNN training report",
+            RunReport.Write(r.Output, lastEvaluation, "Mask R-CNN training report",
             [
                 new("training data", r.Annotations), new("validation data", r.ValAnnotations!),
                 new("iterations", $"{result.Iterations} of {result.Schedule.TotalIterations} (batch {r.BatchSize}, base lr {result.Schedule.BaseLearningRate:G4})"),

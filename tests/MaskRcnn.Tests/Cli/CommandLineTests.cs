@@ -34,7 +34,7 @@ public class CommandLineTests
         Assert.Matches(@"--output <output>\s+Folder for the results \[default: runs/train\]", train);
         var predict = CliRunner.Run("predict", "--help").Out;
         Assert.Contains("[default: 0.5]", predict);
-        Assert.Contains("[default: both]", predict);
+        Assert.Contains("[default: predictions]", predict);
     }
 
     [Fact]
@@ -49,8 +49,8 @@ public class CommandLineTests
     [InlineData("train", "--bogus", "1")]
     [InlineData("--no-such-option")]
     [InlineData("frobnicate")]
-    [InlineData("predict", "a.png", "-w", "m.safetensors", "--score-threshold", "high")]
-    [InlineData("predict", "a.png", "-w", "m.safetensors", "--format", "gif")]
+    [InlineData("predict", "-i", "a.png", "-w", "m.safetensors", "--score-threshold", "high")]
+    [InlineData("eval", "--gt", "g.json", "--results", "r.json", "--iou-type", "keypoints")]
     public void UsageErrorsExitWith2AndOneLine(params string[] args)
     {
         var (code, output, err) = CliRunner.Run(args);
@@ -96,7 +96,7 @@ public class CommandLineTests
     [Theory]
     [InlineData("train", "--images", "/no/such/images", "--annotations", "/no/such/annotations.json")]
     [InlineData("eval", "-w", "/no/such/model.safetensors", "--images", "/no/such/images", "--annotations", "/no/such/a.json")]
-    [InlineData("predict", "/no/such/image.png", "-w", "/no/such/model.safetensors")]
+    [InlineData("predict", "-i", "/no/such/image.png", "-w", "/no/such/model.safetensors")]
     public void MissingInputFilesFailWith1AndNameThem(params string[] args)
     {
         var (code, _, err) = CliRunner.Run(args);

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using MaskRcnn.Data.Shapes;
 using MaskRcnn.Modeling;
 using MaskRcnn.Tests.Support;
@@ -6,7 +5,7 @@ using TorchSharp;
 
 namespace MaskRcnn.Tests.Cli;
 
-/// <summary>predict, eval and train through the CLI on a randomly initialised, very small model and shapes data.</summary>
+/// <summary>train and benchmark through the CLI on a randomly initialised, very small model and shapes data.</summary>
 [Collection(Training.SerialTorchRandomness.Name)]
 public sealed class EndToEndCommandTests : IDisposable
 {
@@ -29,39 +28,6 @@ public sealed class EndToEndCommandTests : IDisposable
         string path = temp.File("tiny.safetensors");
         model.SaveWeights(path);
         return path;
-    }
-
-    [Fact]
-    public void PredictWritesAnOverlayAndJsonPerImage()
-    {
-        ShapesDataset.Generate(temp.File("data"), count: 2, seed: 1, imageSize: 64);
-        var (code, output, err) = CliRunner.Run("predict", temp.File("data", "images", "000001.png"), temp.File("data", "images", "000002.png"),
-            "-w", Weights(), "-o", temp.File("out"), "--score-threshold", "0", "--max-detections", "3");
-        Assert.True(code == 0, err);
-        Assert.Matches(@"000001\.png: \d+ object\(s\)", output);
-        var json = JsonNode.Parse(File.ReadAllText(temp.File("out", "000002.json")))!;
-        Assert.Equal(64, (int)json["width"]!);
-        var detections = json["detections"]!.AsArray();
-        Assert.InRange(detections.Count, 0, 3);
-        foreach (var d in detections) Assert.Equal(4, d!["box"]!.AsArray().Count);
-        var png = MaskRcnn.Data.Images.ImageIo.Load(temp.File("out", "000001.png"));
-        Assert.Equal((64, 64), (png.Width, png.Height));
-    }
-
-    [Fact]
-    public void EvalWritesMetricsAndAReport()
-    {
-        ShapesDataset.Generate(temp.File("data"), count: 3, seed: 2, imageSize: 64);
-        var (code, output, err) = CliRunner.Run("eval", "-w", Weights(), "--images", temp.File("data", "images"),
-            "--annotations", temp.File("data", "annotations.json"), "-o", temp.File("eval"), "--max-images", "2", "--save-grid", "1");
-        Assert.True(code == 0, err);
-        Assert.Contains("Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ]", output);
-        var metrics = JsonNode.Parse(File.ReadAllText(temp.File("eval", "metrics.json")))!;
-        Assert.Equal(12, metrics["bbox"]!.AsArray().Count);
-        Assert.Equal(12, metrics["segm"]!.AsArray().Count);
-        string report = File.ReadAllText(temp.File("eval", "report.html"));
-        Assert.Contains("src=\"comparisons/grid-0.png\"", report);
-        Assert.True(File.Exists(temp.File("eval", "comparisons", "grid-0.png")));
     }
 
     [Fact]
@@ -89,5 +55,22 @@ public sealed class EndToEndCommandTests : IDisposable
         Assert.True(code == 0, err);
         Assert.Matches(@"inference\s+median \d+\.\d ms", output);
         Assert.Matches(@"training step\s+median \d+\.\d ms", output);
+    }
+
+    [Fact]
+    public void TrainWithValidationWritesTheReport()
+    {
+        ShapesDataset.Generate(temp.File("data"), count: 2, seed: 4, imageSize: 64);
+        var (code, output, err) = CliRunner.Run("train", "--images", temp.File("data", "images"), "--annotations", temp.File("data", "annotations.json"),
+            "--val-images", temp.File("data", "images"), "--val-annotations", temp.File("data", "annotations.json"),
+            "-w", Weights(), "-o", temp.File("run"), "-b", "2", "--workers", "0", "--iterations", "1", "--log-every", "1");
+        Assert.True(code == 0, err);
+        Assert.Contains("IoU metric: segm", output);
+        var metrics = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(temp.File("run", "metrics.json")))!;
+        Assert.Equal(12, metrics["bbox"]!.AsArray().Count);
+        string report = File.ReadAllText(temp.File("run", "report.html"));
+        Assert.Contains("src=\"loss.png\"", report);
+        Assert.Contains("src=\"comparisons/grid-0.png\"", report);
+        Assert.Contains("\"type\":\"eval\"", File.ReadAllText(temp.File("run", "metrics.jsonl")));
     }
 }

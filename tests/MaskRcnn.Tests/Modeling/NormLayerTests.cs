@@ -36,6 +36,12 @@ public class NormLayerTests
         trained.SaveWeights(path);
         using var frozen = new MaskRcnnModel(Tiny(NormKind.FrozenBatchNorm));
         frozen.LoadWeights(path);
+        // And back into a BatchNorm2d model, counters included (a resumed from-scratch run).
+        using var reloaded = new MaskRcnnModel(Tiny(NormKind.BatchNorm));
+        reloaded.LoadWeights(path);
+        Assert.Equal(trained.state_dict()["backbone.body.bn1.num_batches_tracked"].item<long>(),
+            reloaded.state_dict()["backbone.body.bn1.num_batches_tracked"].item<long>());
+        Assert.Equal(1, reloaded.state_dict()["backbone.body.bn1.num_batches_tracked"].item<long>());
         // In eval mode BatchNorm2d uses its running statistics: the same affine map FrozenBatchNorm2d applies.
         trained.eval();
         frozen.eval();
