@@ -68,7 +68,9 @@ static class TrainingSetup
 
         string weights = Path.Combine(r.Output, "model.safetensors");
         model.SaveWeights(weights);
-        context.Out.WriteLine($"{(result.Cancelled ? "stopped" : "trained")} at iteration {result.Iterations} of {result.Schedule.TotalIterations} in {result.Elapsed:hh\\:mm\\:ss}");
+        string ending = result.Cancelled ? "stopped"
+            : result.Iterations < result.Schedule.TotalIterations ? "time budget used up" : "trained";
+        context.Out.WriteLine($"{ending} at iteration {result.Iterations} of {result.Schedule.TotalIterations} in {result.Elapsed:hh\\:mm\\:ss}");
         context.Out.WriteLine($"checkpoint: {result.Checkpoint}");
         context.Out.WriteLine($"weights: {weights}");
         if (lastEvaluation is not null)
