@@ -4,14 +4,14 @@ namespace MaskRcnn.Benchmarks.Onnx;
 
 /// <summary>Command line of the <c>onnx</c> benchmark (see bench/README.md, "End-to-end vs ONNX Runtime").</summary>
 public sealed record OnnxBenchmarkOptions(
-    string Model, string Input, int Warmup, int Runs, int Threads, string? JsonPath, string? ProfilePrefix)
+    string Model, string Input, int Warmup, int Runs, int Threads, string? JsonPath, string? ProfilePrefix, string? ReferencePath)
 {
     public const string Usage =
-        "onnx --model PATH.onnx --input IMAGE [--warmup 2] [--runs 5] [--threads 2] [--json OUT.json] [--profile PREFIX]";
+        "onnx --model PATH.onnx --input IMAGE [--warmup 2] [--runs 5] [--threads 2] [--json OUT.json] [--profile PREFIX] [--reference reference_outputs.safetensors]";
 
     public static OnnxBenchmarkOptions Parse(IReadOnlyList<string> args)
     {
-        string? model = null, input = null, json = null, profile = null;
+        string? model = null, input = null, json = null, profile = null, reference = null;
         int warmup = 2, runs = 5, threads = 2;
         for (int i = 0; i < args.Count; i++)
         {
@@ -32,12 +32,13 @@ public sealed record OnnxBenchmarkOptions(
                 case "--threads": threads = Count(1); break;
                 case "--json": json = Value(); break;
                 case "--profile": profile = Value(); break;
+                case "--reference": reference = Value(); break;
                 default: throw new ArgumentException($"unknown argument '{args[i]}'. Usage: {Usage}");
             }
         }
         return new OnnxBenchmarkOptions(
             model ?? throw new ArgumentException($"--model is required. Usage: {Usage}"),
             input ?? throw new ArgumentException($"--input is required. Usage: {Usage}"),
-            warmup, runs, threads, json, profile);
+            warmup, runs, threads, json, profile, reference);
     }
 }

@@ -18,32 +18,39 @@ public static class OnnxEndToEndBenchmark
         float[] chw;
         using (var tensor = ImageIo.ToTensor(image)) chw = tensor.data<float>().ToArray();
 
-        int detections;
+        OnnxDetections? last = null;
         var times = new List<double>(options.Runs);
+        var cpuTimes = new List<double>(options.Runs);
+        using var process = Process.GetCurrentProcess();
         using (var runner = new OnnxMaskRcnnRunner(options.Model, options.Threads))
         {
             for (int i = 0; i < options.Warmup; i++) runner.Run(chw, image.Height, image.Width);
-            detections = -1;
             for (int i = 0; i < options.Runs; i++)
             {
+                process.Refresh();
+                var cpuStart = process.TotalProcessorTime;
                 long start = Stopwatch.GetTimestamp();
-                int n = runner.Run(chw, image.Height, image.Width);
+                var detections = runner.Run(chw, image.Height, image.Width);
                 times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-                if (detections >= 0 && n != detections) throw new InvalidOperationException($"detections changed between runs: {detections} then {n}");
-                detections = n;
+                process.Refresh();
+                cpuTimes.Add((process.TotalProcessorTime - cpuStart).TotalMilliseconds);
+                if (last is not null && detections.Count != last.Count)
+                    throw new InvalidOperationException($"detections changed between runs: {last.Count} then {detections.Count}");
+                last = detections;
             }
         }
-        var result = EndToEndResult.From(LatencySummary.Of(times), PeakMemory.PeakRssMb(), detections);
+        var result = EndToEndResult.From(LatencySummary.Of(times), LatencySummary.Of(cpuTimes).MedianMs, PeakMemory.PeakRssMb(), last!.Count);
 
         Console.WriteLine($"ONNX Runtime, {options.Threads} intra-op threads, {Path.GetFileName(options.Model)} on {Path.GetFileName(options.Input)} ({image.Width}x{image.Height})");
         Console.WriteLine($"runs (ms): {string.Join(" ", times.Select(t => t.ToString("F0", CultureInfo.InvariantCulture)))}");
         Console.WriteLine(FormattableString.Invariant(
-            $"median {result.MedianMs:F1} ms, min {result.MinMs:F1} ms, max {result.MaxMs:F1} ms over {result.Runs} runs ({options.Warmup} warm-up); detections {result.Detections}; peak RSS {result.PeakRssMb:F0} MiB"));
+            $"median {result.MedianMs:F1} ms, min {result.MinMs:F1} ms, max {result.MaxMs:F1} ms over {result.Runs} runs ({options.Warmup} warm-up), CPU time {result.MedianCpuMs:F0} ms per run (median); detections {result.Detections}; peak RSS {result.PeakRssMb:F0} MiB"));
         if (options.JsonPath is not null)
         {
             result.Save(options.JsonPath);
             Console.WriteLine($"wrote {options.JsonPath}");
         }
+        if (options.ReferencePath is not null) Console.WriteLine(ReferenceComparison.Compare(last, options.ReferencePath));
         if (options.ProfilePrefix is not null) Profile(options, chw, image.Height, image.Width);
         return 0;
     }

@@ -37,12 +37,15 @@ public sealed class OnnxMaskRcnnRunner : IDisposable
         session = new InferenceSession(modelPath, options);
     }
 
-    /// <summary>One inference; returns the number of detections (the first dimension of "boxes").</summary>
-    public int Run(float[] chw, int height, int width)
+    /// <summary>One inference on a float32 [3,H,W] image in [0,1].</summary>
+    public OnnxDetections Run(float[] chw, int height, int width)
     {
         using var input = OrtValue.CreateTensorValueFromMemory(chw, [3L, height, width]);
         using var outputs = session.Run(runOptions, [InputName], [input], OutputNames);
-        return checked((int)outputs[0].GetTensorTypeAndShape().Shape[0]);
+        return new OnnxDetections(
+            outputs[0].GetTensorDataAsSpan<float>().ToArray(),
+            outputs[1].GetTensorDataAsSpan<long>().ToArray(),
+            outputs[2].GetTensorDataAsSpan<float>().ToArray());
     }
 
     /// <summary>Stops profiling and returns the path of ORT's profile JSON.</summary>
