@@ -12,7 +12,18 @@ public static class Program
     /// </summary>
     public static int Main(string[] args)
     {
-        if (args.Length > 0 && args[0] == "onnx") return OnnxEndToEndBenchmark.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "onnx")
+        {
+            try
+            {
+                return OnnxEndToEndBenchmark.Run(args[1..]);
+            }
+            catch (Exception e) when (e is ArgumentException or FileNotFoundException or InvalidDataException)
+            {
+                Console.Error.WriteLine($"onnx: {e.Message}");
+                return 2;
+            }
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }
