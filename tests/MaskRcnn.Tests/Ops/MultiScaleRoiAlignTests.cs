@@ -7,12 +7,13 @@ namespace MaskRcnn.Tests.Ops;
 public class MultiScaleRoiAlignTests(ITestOutputHelper log)
 {
     const double Tolerance = 1e-5;
-    static readonly RoiFixture Fixture = new("roi_multiscale.safetensors");
+    const string File = "roi_multiscale.safetensors";
+    readonly OpsFixture Fixture = new(File);
     static readonly string[] Levels = ["p2", "p3", "p4", "p5"];
 
     public static TheoryData<string> Paths => new() { nameof(OpPath.CpuKernel), nameof(OpPath.TensorOps) };
 
-    static (long, long)[] ImageSizes()
+    (long, long)[] ImageSizes()
     {
         var s = Fixture["image_sizes"].data<long>().ToArray();
         return [(s[0], s[1]), (s[2], s[3])];
@@ -28,14 +29,14 @@ public class MultiScaleRoiAlignTests(ITestOutputHelper log)
         var output = pooler.Forward(features, [Fixture["boxes.0"], Fixture["boxes.1"]], ImageSizes());
 
         Assert.Equal(Fixture["scales"].data<double>().ToArray(), pooler.Scales!);
-        double forward = RoiFixture.MaxAbsDiff(output, Fixture["output"]);
+        double forward = OpsFixture.MaxAbsError(Fixture["output"], output);
         Assert.True(forward <= Tolerance, $"{path}: forward differs by {forward}");
 
         (output * Fixture["grad_output"]).sum().backward();
         double backward = 0;
         foreach (var (feature, level) in features.Zip(Levels))
         {
-            double d = RoiFixture.MaxAbsDiff(feature.grad!, Fixture["grad." + level]);
+            double d = OpsFixture.MaxAbsError(Fixture["grad." + level], feature.grad!);
             Assert.True(d <= Tolerance, $"{path}: gradient of {level} differs by {d}");
             Assert.True(feature.grad!.abs().sum().item<float>() > 0, $"{level} received no gradient");
             backward = Math.Max(backward, d);
