@@ -57,6 +57,20 @@ public class MultiScaleRoiAlignTests(ITestOutputHelper log)
         Assert.Equal(Fixture["levels"].data<long>().ToArray(), levels.data<long>().ToArray());
     }
 
+    [Theory, MemberData(nameof(Paths))]
+    public void ASingleLevelPoolsAtTheInferredScale(string path)
+    {
+        // Hand-computed: a 16x16 map of a 64x64 image has scale 1/4; the feature value is its column
+        // index, so the box x 16..48 (feature 4..12) pooled to 1x1 with 2x2 samples at x = 6 and 10
+        // averages to 8, whatever the rows.
+        using var ramp = arange(16, ScalarType.Float32).expand(1, 1, 16, 16).contiguous();
+        using var boxes = tensor(new float[] { 16, 0, 48, 64 }, [1, 4]);
+        var pooler = new MultiScaleRoiAlign((1, 1), 2) { Path = Enum.Parse<OpPath>(path) };
+        using var output = pooler.Forward([ramp], [boxes], [(64, 64)]);
+        Assert.Equal(0.25, pooler.Scales![0]);
+        Assert.Equal(8f, output.item<float>(), 5);
+    }
+
     [Fact]
     public void MismatchedBoxAndSizeListsAreRejected()
     {
