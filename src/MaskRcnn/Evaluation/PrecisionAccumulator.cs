@@ -30,7 +30,7 @@ internal static class PrecisionAccumulator
                 return;
             var (stateBase, stride) = SortedPool(cells, first, end, p.MaxDetections[m], T, dtScores);
             int n = stateBase.Length;
-            var rc = new double[n];
+            var tpSum = new double[n];
             var pr = new double[n];
             for (int a = 0; a < A; a++)
             {
@@ -47,10 +47,11 @@ internal static class PrecisionAccumulator
                         byte state = states[stateBase[i] + t * stride[i]];
                         if (state == CellMatches.TruePositive) tp++;
                         else if (state == CellMatches.FalsePositive) fp++;
-                        rc[i] = tp / counted;
+                        tpSum[i] = tp;
                         pr[i] = tp / (fp + tp + Epsilon);
                     }
-                    recall[t, k, a, m] = n > 0 ? rc[n - 1] : 0;
+                    // Recall rc[i] = tp[i] / counted, evaluated only where needed (same expression, same bits).
+                    recall[t, k, a, m] = n > 0 ? tpSum[n - 1] / counted : 0;
                     // Precision envelope: make it non-increasing from the right.
                     for (int i = n - 1; i > 0; i--)
                         if (pr[i] > pr[i - 1]) pr[i - 1] = pr[i];
@@ -59,7 +60,7 @@ internal static class PrecisionAccumulator
                     for (int r = 0; r < R; r++)
                     {
                         double threshold = p.RecallThresholds[r];
-                        while (at < n && rc[at] < threshold) at++;
+                        while (at < n && tpSum[at] / counted < threshold) at++;
                         precision[t, r, k, a, m] = at < n ? pr[at] : 0;
                     }
                 }

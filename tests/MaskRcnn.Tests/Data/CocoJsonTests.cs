@@ -12,13 +12,13 @@ public sealed class CocoJsonTests : IDisposable
     static string GroundTruthPath => Path.Combine(FixtureDir, "ground_truth.json");
     static string DetectionsPath => Path.Combine(FixtureDir, "detections.json");
 
-    readonly string dir = Directory.CreateTempSubdirectory("cocojson-").FullName;
+    readonly TempDirectory temp = new();
 
-    public void Dispose() => Directory.Delete(dir, recursive: true);
+    public void Dispose() => temp.Dispose();
 
     string Write(string json, string name = "file.json")
     {
-        var path = Path.Combine(dir, name);
+        var path = temp.File(name);
         File.WriteAllText(path, json);
         return path;
     }
@@ -99,7 +99,7 @@ public sealed class CocoJsonTests : IDisposable
         var rle = MaskApi.FromPolygon([1, 1, 1, 3, 3, 3, 3, 1], gt.Images[0].Height, gt.Images[0].Width);
         var extra = new CocoAnnotation(99999, gt.Images[0].Id, 1, [1, 1, 2, 2], 4, true, new RleSegmentation(rle));
         var original = gt with { Annotations = [.. gt.Annotations, extra] };
-        var path = Path.Combine(dir, "gt.json");
+        var path = temp.File("gt.json");
         CocoJson.WriteInstances(path, original);
         var back = CocoJson.ReadInstances(path);
         Assert.Equal(original.Images, back.Images);
@@ -122,7 +122,7 @@ public sealed class CocoJsonTests : IDisposable
     {
         var gt = CocoJson.ReadInstances(GroundTruthPath);
         var results = CocoJson.ReadResults(DetectionsPath, gt);
-        var path = Path.Combine(dir, "res.json");
+        var path = temp.File("res.json");
         CocoJson.WriteResults(path, results);
         var back = CocoJson.ReadResults(path, gt);
         Assert.Equal(results.Count, back.Count);

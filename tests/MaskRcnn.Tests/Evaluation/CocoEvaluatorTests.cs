@@ -112,6 +112,25 @@ public class CocoEvaluatorTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void SegmResultsWithoutMasks_AreEvaluatedAsTheirBoxPolygons()
+    {
+        // loadRes gives box-only results the polygon of their box; FromBbox rasterizes the same polygon.
+        var gt = Truth(Object(1, 1, 10, 10, 50), Object(2, 2, 20, 30, 40));
+        var withMasks = new[] { Detection(1, 12, 9, 47, .9), Detection(2, 20, 30, 30, .8), Detection(2, 60, 60, 20, .7) };
+        var boxesOnly = withMasks.Select(r => r with { Segmentation = null }).ToArray();
+        Assert.Equal(CocoEvaluator.Evaluate(gt, withMasks, IouType.Segm).Stats, CocoEvaluator.Evaluate(gt, boxesOnly, IouType.Segm).Stats);
+    }
+
+    [Fact]
+    public void GroundTruthWithIdZero_CountsAsUnmatched_AsInPycocotools()
+    {
+        // pycocotools stores matches as gt ids in a zeros array, so a perfect match to gt id 0 scores as a false positive.
+        var result = CocoEvaluator.Evaluate(Truth(Object(0, 1, 10, 10, 50)), [Detection(1, 10, 10, 50, .9)], IouType.Bbox);
+        Assert.Equal(0, result.Stats[0]);
+        Assert.Equal(0, result.Stats[8]);
+    }
+
+    [Fact]
     public void ResultOnUnknownImage_Throws() =>
         Assert.Throws<ArgumentException>(() => CocoEvaluator.Evaluate(Truth(Object(1, 1, 0, 0, 40)), [Detection(9, 0, 0, 40, .5)], IouType.Bbox));
 

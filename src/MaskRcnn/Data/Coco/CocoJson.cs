@@ -48,7 +48,7 @@ public static class CocoJson
                 }
                 valid.Add(hasArea ? annotation : annotation with { Area = CocoValidation.MaskArea(annotation.Segmentation, annotation.Bbox, image!) });
             }
-            return new CocoInstances(imageById.Values.ToList(), categories.Select(c => c.Item).DistinctBy(c => c.Id).ToList(), valid);
+            return new CocoInstances(images.Select(i => i.Item).DistinctBy(i => i.Id).ToList(), categories.Select(c => c.Item).DistinctBy(c => c.Id).ToList(), valid);
         }
     }
 

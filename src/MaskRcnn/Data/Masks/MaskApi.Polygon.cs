@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace MaskRcnn.Data.Masks;
 
 public static partial class MaskApi
@@ -26,8 +28,9 @@ public static partial class MaskApi
         long total = 0;
         for (int j = 0; j < k; j++)
             total += Math.Max(Math.Abs(x[j] - x[j + 1]), Math.Abs(y[j] - y[j + 1])) + 1;
-        var u = new int[total];
-        var v = new int[total];
+        // The upsampled boundary is the bulk of the work and memory: rent it, as pycocotools mallocs it per call.
+        var u = ArrayPool<int>.Shared.Rent((int)total);
+        var v = ArrayPool<int>.Shared.Rent((int)total);
         int m = 0;
         for (int j = 0; j < k; j++)
         {
@@ -76,6 +79,8 @@ public static partial class MaskApi
             yd = Math.Ceiling(yd);
             starts.Add((uint)((int)xd * height + (int)yd));
         }
+        ArrayPool<int>.Shared.Return(u);
+        ArrayPool<int>.Shared.Return(v);
         starts.Add((uint)(height * width));
         starts.Sort();
 

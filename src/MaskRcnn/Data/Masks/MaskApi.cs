@@ -97,14 +97,17 @@ public static partial class MaskApi
         if (rles.Count == 1)
             return new Rle(first.Height, first.Width, (uint[])first.Counts.Clone());
         int h = first.Height, w = first.Width;
-        var buffer = new uint[(long)h * w + 1];
         var a = (uint[])first.Counts.Clone();
         int aLength = a.Length;
+        var buffer = Array.Empty<uint>();
         for (int i = 1; i < rles.Count; i++)
         {
             var b = rles[i];
             if (b.Height != h || b.Width != w)
                 throw new ArgumentException($"cannot merge a {b.Height}x{b.Width} RLE with a {h}x{w} one", nameof(rles));
+            // Every output run ends where a run of either input ends: at most |a| + |b| runs (the C code allocates h*w+1).
+            if (buffer.Length < aLength + b.Counts.Length)
+                buffer = new uint[aLength + b.Counts.Length];
             aLength = MergePair(a, aLength, b.Counts, intersect, buffer);
             if (a.Length < aLength)
                 a = new uint[aLength];

@@ -1,0 +1,31 @@
+using System.CommandLine;
+
+namespace MaskRcnn.Cli.Commands;
+
+/// <summary>Options several commands share, so they are spelled and described the same everywhere.</summary>
+static class CommonOptions
+{
+    public static Option<FileInfo> Weights(bool required) => new("--weights", "-w")
+    {
+        Description = "Model weights: a .safetensors file (torchvision names) or a checkpoint folder",
+        Required = required,
+    };
+
+    public static Option<DirectoryInfo> Output(string defaultFolder) => new("--output", "-o")
+    {
+        Description = "Folder for the results",
+        DefaultValueFactory = _ => new DirectoryInfo(defaultFolder),
+    };
+
+    public static Option<int> Seed() => new("--seed")
+    {
+        Description = "Seed for every random choice (data order, initialisation, synthetic data)",
+        DefaultValueFactory = _ => 0,
+    };
+
+    public static Option<int> Threads() => new("--threads")
+    {
+        Description = "CPU threads for libtorch (0: libtorch's default)",
+        DefaultValueFactory = _ => 0,
+    };
+}

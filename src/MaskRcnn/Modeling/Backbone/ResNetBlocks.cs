@@ -1,0 +1,88 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MaskRcnn.Modeling.Backbone;
+
+/// <summary>A residual block of torchvision's ResNet; the two kinds differ only in their convolutions.</summary>
+public abstract class ResidualBlock : nn.Module<Tensor, Tensor>
+{
+    protected ResidualBlock(string name) : base(name) { }
+
+    internal static Conv2d Conv3x3(long inPlanes, long outPlanes, long stride = 1) =>
+        nn.Conv2d(inPlanes, outPlanes, kernel_size: 3, stride: stride, padding: 1, bias: false);
+
+    internal static Conv2d Conv1x1(long inPlanes, long outPlanes, long stride = 1) =>
+        nn.Conv2d(inPlanes, outPlanes, kernel_size: 1, stride: stride, bias: false);
+}
+
+/// <summary>Two 3×3 convolutions (ResNet-18/34).</summary>
+public sealed class BasicBlock : ResidualBlock
+{
+    public const int Expansion = 1;
+#pragma warning disable IDE1006
+    readonly Conv2d conv1;
+    readonly FrozenBatchNorm2d bn1;
+    readonly Conv2d conv2;
+    readonly FrozenBatchNorm2d bn2;
+    readonly nn.Module<Tensor, Tensor>? downsample;
+#pragma warning restore IDE1006
+
+    public BasicBlock(long inPlanes, long planes, long stride, nn.Module<Tensor, Tensor>? downsample, double eps)
+        : base(nameof(BasicBlock))
+    {
+        conv1 = Conv3x3(inPlanes, planes, stride);
+        bn1 = new FrozenBatchNorm2d(planes, eps);
+        conv2 = Conv3x3(planes, planes);
+        bn2 = new FrozenBatchNorm2d(planes, eps);
+        this.downsample = downsample;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var identity = downsample is null ? x : downsample.call(x);
+        var y = nn.functional.relu(bn1.call(conv1.call(x)));
+        y = bn2.call(conv2.call(y));
+        return scope.MoveToOuter(nn.functional.relu(y.add_(identity)));
+    }
+}
+
+/// <summary>1×1, 3×3, 1×1 convolutions with the stride on the 3×3 (torchvision's "ResNet V1.5"; ResNet-50/101).</summary>
+public sealed class Bottleneck : ResidualBlock
+{
+    public const int Expansion = 4;
+#pragma warning disable IDE1006
+    readonly Conv2d conv1;
+    readonly FrozenBatchNorm2d bn1;
+    readonly Conv2d conv2;
+    readonly FrozenBatchNorm2d bn2;
+    readonly Conv2d conv3;
+    readonly FrozenBatchNorm2d bn3;
+    readonly nn.Module<Tensor, Tensor>? downsample;
+#pragma warning restore IDE1006
+
+    public Bottleneck(long inPlanes, long planes, long stride, nn.Module<Tensor, Tensor>? downsample, double eps)
+        : base(nameof(Bottleneck))
+    {
+        conv1 = Conv1x1(inPlanes, planes);
+        bn1 = new FrozenBatchNorm2d(planes, eps);
+        conv2 = Conv3x3(planes, planes, stride);
+        bn2 = new FrozenBatchNorm2d(planes, eps);
+        conv3 = Conv1x1(planes, planes * Expansion);
+        bn3 = new FrozenBatchNorm2d(planes * Expansion, eps);
+        this.downsample = downsample;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var identity = downsample is null ? x : downsample.call(x);
+        var y = nn.functional.relu(bn1.call(conv1.call(x)));
+        y = nn.functional.relu(bn2.call(conv2.call(y)));
+        y = bn3.call(conv3.call(y));
+        return scope.MoveToOuter(nn.functional.relu(y.add_(identity)));
+    }
+}

@@ -1,0 +1,27 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MaskRcnn.Modeling.RoiHeads;
+
+/// <summary>torchvision's FastRCNNPredictor: class logits (K+1) and class-specific box deltas (4(K+1)).</summary>
+public sealed class FastRcnnPredictor : nn.Module
+{
+#pragma warning disable IDE1006
+    readonly Linear cls_score;
+    readonly Linear bbox_pred;
+#pragma warning restore IDE1006
+
+    public FastRcnnPredictor(long inChannels, long numClasses) : base(nameof(FastRcnnPredictor))
+    {
+        cls_score = nn.Linear(inChannels, numClasses);
+        bbox_pred = nn.Linear(inChannels, numClasses * 4);
+        RegisterComponents();
+    }
+
+    public (Tensor ClassLogits, Tensor BoxRegression) Forward(Tensor x)
+    {
+        using var flat = x.flatten(1);
+        return (cls_score.call(flat), bbox_pred.call(flat));
+    }
+}

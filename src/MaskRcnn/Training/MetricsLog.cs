@@ -1,0 +1,97 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace MaskRcnn.Training;
+
+/// <summary>One training entry of <c>metrics.jsonl</c>.</summary>
+public sealed record TrainingMetrics(int Iteration, double LearningRate, IReadOnlyDictionary<string, double> Losses, double TotalLoss, double ElapsedSeconds);
+
+/// <summary>
+/// Appends one JSON object per line to <c>metrics.jsonl</c>: <c>{"type":"train","iteration":..,"lr":..,
+/// "loss":..,"losses":{..},"time":..}</c> for logged iterations and <c>{"type":"eval","iteration":..,
+/// "metrics":{..}}</c> for validation results. Each line is flushed, so a killed run keeps its log.
+/// </summary>
+public sealed class MetricsLog : IDisposable
+{
+    readonly StreamWriter writer;
+
+    public string Path { get; }
+
+    /// <summary>Opens <paramref name="path"/> for appending (a resumed run continues the same log).</summary>
+    public MetricsLog(string path)
+    {
+        Path = path;
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
+        writer = new StreamWriter(path, append: true) { AutoFlush = true };
+    }
+
+    public void WriteTraining(TrainingMetrics m)
+    {
+        var losses = new JsonObject();
+        foreach (var (k, v) in m.Losses) losses[k] = Finite(v);
+        WriteLine(new JsonObject
+        {
+            ["type"] = "train",
+            ["iteration"] = m.Iteration,
+            ["lr"] = m.LearningRate,
+            ["loss"] = Finite(m.TotalLoss),
+            ["losses"] = losses,
+            ["time"] = Math.Round(m.ElapsedSeconds, 3),
+        });
+    }
+
+    public void WriteEvaluation(int iteration, IReadOnlyDictionary<string, double> metrics)
+    {
+        var values = new JsonObject();
+        foreach (var (k, v) in metrics) values[k] = Finite(v);
+        WriteLine(new JsonObject { ["type"] = "eval", ["iteration"] = iteration, ["metrics"] = values });
+    }
+
+    /// <summary>
+    /// Removes the entries after <paramref name="iteration"/>: a run resumed from a checkpoint repeats the
+    /// iterations the interrupted run logged after that checkpoint, and the log should hold them once.
+    /// </summary>
+    public static void DropAfter(string path, int iteration)
+    {
+        if (!File.Exists(path)) return;
+        var kept = File.ReadLines(path).Where(line =>
+            string.IsNullOrWhiteSpace(line) || JsonNode.Parse(line)?["iteration"] is not JsonNode it || (int)it <= iteration).ToList();
+        var tmp = path + ".tmp-" + Environment.ProcessId;
+        File.WriteAllLines(tmp, kept);
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    /// <summary>Reads the training entries of a metrics file, skipping other entry types.</summary>
+    public static List<TrainingMetrics> ReadTraining(string path)
+    {
+        var result = new List<TrainingMetrics>();
+        int lineNumber = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            lineNumber++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            JsonObject o;
+            try
+            {
+                o = JsonNode.Parse(line)!.AsObject();
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidDataException($"{path}:{lineNumber}: not a JSON object ({e.Message})");
+            }
+            if ((string?)o["type"] != "train") continue;
+            var losses = o["losses"]!.AsObject().ToDictionary(kv => kv.Key, kv => ReadNumber(kv.Value));
+            result.Add(new TrainingMetrics((int)o["iteration"]!, (double)o["lr"]!, losses, ReadNumber(o["loss"]), (double)o["time"]!));
+        }
+        return result;
+    }
+
+    // JSON has no NaN or infinity; a diverged value is written as null and read back as NaN.
+    static JsonNode? Finite(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
+
+    static double ReadNumber(JsonNode? n) => n is null ? double.NaN : (double)n;
+
+    void WriteLine(JsonObject o) => writer.WriteLine(o.ToJsonString());
+
+    public void Dispose() => writer.Dispose();
+}

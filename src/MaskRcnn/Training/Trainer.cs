@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MaskRcnn.Training;
+
+/// <summary>
+/// The training loop of torchvision's detection references, iteration-based as in the paper: per iteration
+/// the scheduled learning rate, the weighted sum of the model's loss terms, one SGD step; metrics,
+/// checkpoints and validation at fixed intervals; an exception on a non-finite loss.
+/// </summary>
+public sealed class Trainer(ITrainableDetector model, IBatchSource data, TrainerOptions options)
+{
+    /// <summary>Receives a snapshot after every iteration.</summary>
+    public IProgress<TrainingProgress>? Progress { get; init; }
+
+    /// <summary>
+    /// Evaluates the model (called in inference mode with the completed iteration count) and returns named
+    /// metrics, written to the metrics log as an <c>eval</c> entry.
+    /// </summary>
+    public Func<int, IReadOnlyDictionary<string, double>>? Validate { get; init; }
+
+    /// <summary>
+    /// Trains to the end of the schedule, from scratch or from a checkpoint (or run) folder. On cancellation the run
+    /// checkpoints and returns with <see cref="TrainingResult.Cancelled"/> set.
+    /// </summary>
+    public TrainingResult Run(string? resumeFrom = null, CancellationToken cancellation = default)
+    {
+        var schedule = options.Schedule;
+        using var optimizer = new DetectionOptimizer(model.NamedParameters(), options.Optimizer, schedule.LearningRate(0));
+        int start = 0;
+        long torchSeed = torch.random.initial_seed();
+        string? lastCheckpoint = null;
+        if (resumeFrom is not null)
+        {
+            lastCheckpoint = Checkpoint.Resolve(resumeFrom);
+            var state = Checkpoint.Restore(lastCheckpoint, model, optimizer);
+            // The stored schedule wins: its length may have been fixed by the time budget of the first run.
+            schedule = state.Schedule;
+            start = state.Iteration;
+            torchSeed = state.TorchSeed;
+            data.Seek(state.Data);
+        }
+        bool lengthFixed = resumeFrom is not null || options.TimeBudget is null;
+
+        string metricsPath = Path.Combine(options.OutputDirectory, "metrics.jsonl");
+        if (resumeFrom is not null) MetricsLog.DropAfter(metricsPath, start);
+        using var metrics = new MetricsLog(metricsPath);
+        var tensorBoard = options.TensorBoard ? new TensorBoardLog(Path.Combine(options.OutputDirectory, "tensorboard")) : null;
+        IReadOnlyDictionary<string, double>? lastMetrics = null;
+        var clock = Stopwatch.StartNew();
+        TimeSpan probeStart = TimeSpan.Zero;
+        model.SetTraining(true);
+
+        string SaveCheckpoint(int completed) => lastCheckpoint = Checkpoint.Save(options.OutputDirectory, model, optimizer,
+            new CheckpointState(completed, schedule, data.Position, torchSeed, options.ModelConfig));
+
+        void RunValidation(int completed)
+        {
+            model.SetTraining(false);
+            try
+            {
+                lastMetrics = Validate!(completed);
+            }
+            finally
+            {
+                model.SetTraining(true);
+            }
+            metrics.WriteEvaluation(completed, lastMetrics);
+            tensorBoard?.WriteEvaluation(completed, lastMetrics);
+        }
+
+        int iteration = start;
+        // Under a time budget the schedule's own length does not count until the speed probe has fixed it.
+        for (; !lengthFixed || iteration < schedule.TotalIterations; iteration++)
+        {
+            if (cancellation.IsCancellationRequested) break;
+            double lr = schedule.LearningRate(iteration);
+            optimizer.LearningRate = lr;
+            var (losses, total) = Step(optimizer, iteration, lastCheckpoint);
+            int completed = iteration + 1;
+            int doneHere = completed - start;
+
+            if (!lengthFixed)
+            {
+                // The first iteration warms allocator and caches; time the ones after it.
+                if (doneHere == 1) probeStart = clock.Elapsed;
+                else if (doneHere == 1 + options.SpeedProbeIterations)
+                {
+                    var perIteration = (clock.Elapsed - probeStart) / options.SpeedProbeIterations;
+                    int length = TimeBudget.TotalIterations(options.TimeBudget!.Value, clock.Elapsed, perIteration, completed, options.BudgetReserve);
+                    schedule = options.Schedule.ScaledToIterations(Math.Max(length, completed));
+                    lengthFixed = true;
+                }
+            }
+
+            bool last = lengthFixed && completed == schedule.TotalIterations;
+            if (completed % options.LogEvery == 0 || last)
+            {
+                var entry = new TrainingMetrics(completed, lr, losses, total, clock.Elapsed.TotalSeconds);
+                metrics.WriteTraining(entry);
+                tensorBoard?.WriteTraining(entry);
+            }
+            TimeSpan? eta = lengthFixed ? clock.Elapsed / doneHere * (schedule.TotalIterations - completed) : null;
+            Progress?.Report(new TrainingProgress(completed, schedule.TotalIterations, clock.Elapsed, eta, lr, losses, total));
+
+            if (Validate is not null && !last && options.ValidateEvery > 0 && completed % options.ValidateEvery == 0)
+                RunValidation(completed);
+            if (!last && options.CheckpointEvery > 0 && completed % options.CheckpointEvery == 0)
+                SaveCheckpoint(completed);
+        }
+
+        bool cancelled = iteration < schedule.TotalIterations;
+        string final = iteration == start && lastCheckpoint is not null ? lastCheckpoint : SaveCheckpoint(iteration);
+        if (Validate is not null && !cancelled) RunValidation(iteration);
+        return new TrainingResult(iteration, schedule, final, clock.Elapsed, cancelled, lastMetrics);
+    }
+
+    (IReadOnlyDictionary<string, double> Losses, double Total) Step(DetectionOptimizer optimizer, int iteration, string? lastCheckpoint)
+    {
+        using var scope = torch.NewDisposeScope();
+        var (images, targets) = data.Next();
+        try
+        {
+            var terms = model.ComputeLosses(images, targets);
+            if (terms.Count == 0) throw new InvalidOperationException("the model returned no loss terms");
+            var values = new Dictionary<string, double>();
+            Tensor? total = null;
+            foreach (var (name, loss) in terms)
+            {
+                double value = loss.item<float>();
+                if (!double.IsFinite(value)) throw new TrainingDivergedException(iteration + 1, name, value, lastCheckpoint);
+                values[name] = value;
+                var weighted = loss * options.LossWeights.WeightOf(name);
+                total = total is null ? weighted : total + weighted;
+            }
+            double totalValue = total!.item<float>();
+            if (!double.IsFinite(totalValue)) throw new TrainingDivergedException(iteration + 1, "total loss", totalValue, lastCheckpoint);
+            optimizer.Step(total);
+            return (values, totalValue);
+        }
+        finally
+        {
+            foreach (var image in images) image.Dispose();
+            foreach (var target in targets) target.Dispose();
+        }
+    }
+}
