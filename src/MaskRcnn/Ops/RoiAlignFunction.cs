@@ -30,21 +30,20 @@ internal sealed class RoiAlignFunction : autograd.SingleTensorFunction<RoiAlignF
         var features = vars.Skip(1).Cast<Tensor>().ToArray();
         ctx.save_data("plan", plan);
         ctx.save_data("shapes", features.Select(f => f.shape).ToArray());
-        var first = features[0];
-        int channels = (int)first.shape[1];
+        int channels = (int)features[0].shape[1];
         var output = zeros([plan.Count, channels, plan.PooledHeight, plan.PooledWidth], ScalarType.Float32);
         if (output.numel() == 0)
             return output;
         // Channels-last copies: a sample's four neighbours become contiguous channel vectors.
-        var contiguous = features.Select(f => f.permute(0, 2, 3, 1).contiguous()).ToArray();
+        var channelsLast = features.Select(f => f.permute(0, 2, 3, 1).contiguous()).ToArray();
         try
         {
-            RoiAlignKernel.Forward(Levels(contiguous, plan), plan.Rois, plan.RoiLevels, channels,
+            RoiAlignKernel.Forward(Levels(channelsLast, plan), plan.Rois, plan.RoiLevels, channels,
                 plan.PooledHeight, plan.PooledWidth, plan.SamplingRatio, plan.Aligned, TensorAddress.Of(output));
         }
         finally
         {
-            foreach (var c in contiguous) c.Dispose();
+            foreach (var c in channelsLast) c.Dispose();
         }
         return output;
     }

@@ -6,7 +6,8 @@ namespace MaskRcnn.Tests.Ops;
 
 public class MaskPasterTests(ITestOutputHelper log)
 {
-    static readonly RoiFixture Fixture = new("paste_masks.safetensors");
+    const string File = "paste_masks.safetensors";
+    readonly OpsFixture Fixture = new(File);
 
     public static TheoryData<string> Paths => new() { nameof(OpPath.CpuKernel), nameof(OpPath.TensorOps) };
 
@@ -14,14 +15,14 @@ public class MaskPasterTests(ITestOutputHelper log)
     [Theory, MemberData(nameof(Paths))]
     public void PastesAsTorchvision(string path)
     {
-        for (int i = 0; i < Fixture.CaseCount; i++)
+        for (int i = 0; i < FixtureCases.Count(File); i++)
         {
             using var scope = NewDisposeScope();
             var p = Fixture[$"case{i}.params"].data<long>().ToArray();
             var expected = Fixture[$"case{i}.output"];
             var pasted = MaskPaster.PasteMasksInImage(Fixture[$"case{i}.masks"], Fixture[$"case{i}.boxes"], (p[0], p[1]), (int)p[2],
                 Enum.Parse<OpPath>(path));
-            double diff = RoiFixture.MaxAbsDiff(pasted, expected);
+            double diff = OpsFixture.MaxAbsError(expected, pasted);
             double agreement = (pasted > 0.5f).eq(expected > 0.5f).to(ScalarType.Float64).mean().item<double>();
             log.WriteLine($"{path} case {i}: max |paste - torchvision| = {diff:E2}, binary agreement at 0.5 = {agreement:P4}");
             Assert.True(diff <= 1e-5, $"case {i} ({path}): differs by {diff}");
