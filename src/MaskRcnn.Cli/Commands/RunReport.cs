@@ -60,6 +60,16 @@ static class RunReport
 
     static IReadOnlyList<string> ModelNames(ClassMap classes) => ["__background__", .. classes.Classes.Select(c => c.Name)];
 
+    /// <summary>Draws <c>loss.png</c> from the folder's <c>metrics.jsonl</c>; returns its path, or null without a log.</summary>
+    public static string? WriteLossCurve(string folder)
+    {
+        string metricsLog = Path.Combine(folder, "metrics.jsonl");
+        if (!File.Exists(metricsLog) || MetricsLog.ReadTraining(metricsLog) is not { Count: > 0 } entries) return null;
+        string png = Path.Combine(folder, "loss.png");
+        new LossCurvePlot { LogY = true }.Save(entries, png);
+        return png;
+    }
+
     /// <summary>
     /// Writes <c>metrics.json</c>, the comparison grids and <c>report.html</c> (with the loss curve of the folder's
     /// <c>metrics.jsonl</c>) into <paramref name="folder"/>; prints the pycocotools summaries to <paramref name="log"/>.
@@ -77,20 +87,14 @@ static class RunReport
         }
         File.WriteAllText(Path.Combine(folder, "metrics.json"), json.ToJsonString(new() { WriteIndented = true }));
 
-        ReportImage? lossCurve = null;
-        string metricsLog = Path.Combine(folder, "metrics.jsonl");
-        if (File.Exists(metricsLog) && MetricsLog.ReadTraining(metricsLog) is { Count: > 0 } entries)
-        {
-            string png = Path.Combine(folder, "loss.png");
-            new LossCurvePlot { LogY = true }.Save(entries, png);
-            lossCurve = new ReportImage(png, "Training losses (smoothed; faint: raw total)");
-        }
+        string? png = WriteLossCurve(folder);
+        ReportImage? lossCurve = png is null ? null : new ReportImage(png, "Training losses (smoothed; faint: raw total)");
         var comparisons = new List<ReportImage>();
         for (int start = 0; start < outcome.Comparisons.Count; start += 4)
         {
-            string png = Path.Combine(folder, "comparisons", $"grid-{start / 4}.png");
-            ImageIo.SavePng(ComparisonGrid.Compose(outcome.Comparisons.Skip(start).Take(4).ToList(), CellWidth), png);
-            comparisons.Add(new ReportImage(png, $"Images {start + 1}–{Math.Min(start + 4, outcome.Comparisons.Count)}: predictions (score ≥ 0.5) and ground truth"));
+            string grid = Path.Combine(folder, "comparisons", $"grid-{start / 4}.png");
+            ImageIo.SavePng(ComparisonGrid.Compose(outcome.Comparisons.Skip(start).Take(4).ToList(), CellWidth), grid);
+            comparisons.Add(new ReportImage(grid, $"Images {start + 1}–{Math.Min(start + 4, outcome.Comparisons.Count)}: predictions (score ≥ 0.5) and ground truth"));
         }
         ReportWriter.Write(Path.Combine(folder, "report.html"), new ReportContent
         {

@@ -10,18 +10,22 @@ static class TrainCommand
 {
     public static Command Create(CliContext context)
     {
-        var images = new Option<DirectoryInfo>("--images") { Description = "Folder of training images", Required = true };
-        var annotations = new Option<FileInfo>("--annotations") { Description = "COCO instances JSON of the training images", Required = true };
+        var images = new Option<DirectoryInfo>("--train-images") { Description = "Folder of training images", Required = true };
+        var annotations = new Option<FileInfo>("--train-annotations") { Description = "COCO instances JSON of the training images", Required = true };
         var valImages = new Option<DirectoryInfo?>("--val-images") { Description = "Folder of validation images (enables evaluation)" };
         var valAnnotations = new Option<FileInfo?>("--val-annotations") { Description = "COCO instances JSON of the validation images" };
         var output = CommonOptions.Output("runs/train");
+        var config = CommonOptions.ModelConfig();
+        config.Description = "Model config JSON (default: the one stored with the weights, else the named architecture)";
+        var arch = new Option<string>("--arch") { Description = "Architecture when no config is given", DefaultValueFactory = _ => "r50-fpn" }
+            .AcceptOnlyFromAmong([.. MaskRcnn.Modeling.MaskRcnnConfig.ArchitectureNames]);
         var weights = CommonOptions.Weights(required: false);
         weights.Description = "Initial weights (e.g. torchvision's COCO or ImageNet-backbone weights as .safetensors)";
         var batchSize = new Option<int>("--batch-size", "-b") { Description = "Images per iteration", DefaultValueFactory = _ => 2 };
         var lr = new Option<double?>("--lr") { Description = "Base learning rate (default: 0.02 × batch size / 16)" };
         var iterations = new Option<int?>("--iterations") { Description = "Run length (default: the paper's 160k scaled by 16 / batch size)" };
         var minutes = new Option<double?>("--minutes") { Description = "Time budget; fixes the run length after measuring the speed" };
-        var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue from a checkpoint or run folder" };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in the output folder from its latest checkpoint, bit for bit" };
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Iterations between checkpoints", DefaultValueFactory = _ => 500 };
         var evalEvery = new Option<int>("--eval-every") { Description = "Iterations between validations (0: at the end only)", DefaultValueFactory = _ => 0 };
         var logEvery = new Option<int>("--log-every") { Description = "Iterations between metrics lines", DefaultValueFactory = _ => 20 };
@@ -33,7 +37,7 @@ static class TrainCommand
         var threads = CommonOptions.Threads();
         var command = new Command("train", "Train Mask R-CNN on a COCO-format dataset")
         {
-            images, annotations, valImages, valAnnotations, output, weights, batchSize, lr, iterations, minutes, resume,
+            images, annotations, valImages, valAnnotations, output, config, arch, weights, batchSize, lr, iterations, minutes, resume,
             checkpointEvery, evalEvery, logEvery, normWeightDecay, clipGradNorm, tensorBoard, seed, workers, threads,
         };
         command.SetAction(parse =>
@@ -45,10 +49,12 @@ static class TrainCommand
                 parse.GetValue(images)!.FullName, parse.GetValue(annotations)!.FullName,
                 parse.GetValue(valImages)?.FullName, parse.GetValue(valAnnotations)?.FullName, parse.GetValue(output)!.FullName,
                 parse.GetValue(weights)?.FullName, parse.GetValue(batchSize), parse.GetValue(lr), parse.GetValue(iterations),
-                parse.GetValue(minutes), parse.GetValue(resume)?.FullName, parse.GetValue(checkpointEvery), parse.GetValue(evalEvery),
+                parse.GetValue(minutes), parse.GetValue(resume) ? parse.GetValue(output)!.FullName : null, parse.GetValue(checkpointEvery), parse.GetValue(evalEvery),
                 parse.GetValue(logEvery), parse.GetValue(normWeightDecay), parse.GetValue(clipGradNorm), parse.GetValue(tensorBoard),
-                parse.GetValue(seed), parse.GetValue(workers));
-            return TrainingSetup.Run(request, context);
+                parse.GetValue(seed), parse.GetValue(workers), ConfigPath: parse.GetValue(config)?.FullName, Architecture: parse.GetValue(arch));
+            if (parse.GetValue(iterations) is not null && parse.GetValue(minutes) is not null)
+                throw new CliException("--iterations and --minutes exclude each other", ExitCodes.Usage);
+            return TrainingSetup.Run(request, context).ExitCode;
         });
         return command;
     }

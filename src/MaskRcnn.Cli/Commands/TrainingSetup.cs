@@ -13,7 +13,11 @@ sealed record TrainingRequest(
     string Images, string Annotations, string? ValImages, string? ValAnnotations, string Output,
     string? Weights, int BatchSize, double? LearningRate, int? Iterations, double? Minutes, string? Resume,
     int CheckpointEvery, int EvalEvery, int LogEvery, double? NormWeightDecay, double? ClipGradNorm,
-    bool TensorBoard, int Seed, int Workers, MaskRcnnConfig? BaseConfig = null);
+    bool TensorBoard, int Seed, int Workers, MaskRcnnConfig? BaseConfig = null, string? ConfigPath = null,
+    string? Architecture = null, int Comparisons = 8);
+
+/// <summary>What a finished training run left behind.</summary>
+sealed record TrainingOutcome(int ExitCode, string WeightsPath, string ConfigPath, ValidationOutcome? Validation);
 
 /// <summary>
 /// Wires the library for a training run: dataset and loader (torchvision's horizontal flip), the model
@@ -22,7 +26,10 @@ sealed record TrainingRequest(
 /// </summary>
 static class TrainingSetup
 {
-    public static int Run(TrainingRequest r, CliContext context)
+    public const string FinalWeightsFile = "model_final.safetensors";
+    public const string ConfigFile = "config.json";
+
+    public static TrainingOutcome Run(TrainingRequest r, CliContext context)
     {
         torch.manual_seed(r.Seed);
         var dataset = CocoDataset.Open(r.Annotations, r.Images, new CocoDatasetOptions(RemoveImagesWithoutAnnotations: true));
@@ -61,18 +68,24 @@ static class TrainingSetup
             Validate = validation is null ? null : _ =>
             {
                 using var noGrad = torch.no_grad();
-                lastEvaluation = RunReport.Validate(model, validation, comparisons: 8);
+                lastEvaluation = RunReport.Validate(model, validation, r.Comparisons);
                 return lastEvaluation.FlatMetrics();
             },
         }.Run(r.Resume, context.Cancellation));
 
-        string weights = Path.Combine(r.Output, "model.safetensors");
+        string weights = Path.Combine(r.Output, FinalWeightsFile);
         model.SaveWeights(weights);
+        string configPath = Path.Combine(r.Output, ConfigFile);
+        File.WriteAllText(configPath, config.ToJson());
+        string? lossCurve = RunReport.WriteLossCurve(r.Output);
         string ending = result.Cancelled ? "stopped"
             : result.Iterations < result.Schedule.TotalIterations ? "time budget used up" : "trained";
         context.Out.WriteLine($"{ending} at iteration {result.Iterations} of {result.Schedule.TotalIterations} in {result.Elapsed:hh\\:mm\\:ss}");
         context.Out.WriteLine($"checkpoint: {result.Checkpoint}");
         context.Out.WriteLine($"weights: {weights}");
+        context.Out.WriteLine($"config: {configPath}");
+        context.Out.WriteLine($"metrics log: {Path.Combine(r.Output, "metrics.jsonl")}");
+        if (lossCurve is not null) context.Out.WriteLine($"loss curve: {lossCurve}");
         if (lastEvaluation is not null)
         {
             RunReport.Write(r.Output, lastEvaluation, "Mask R-CNN training report",
@@ -81,9 +94,10 @@ static class TrainingSetup
                 new("iterations", $"{result.Iterations} of {result.Schedule.TotalIterations} (batch {r.BatchSize}, base lr {result.Schedule.BaseLearningRate:G4})"),
                 new("training time (this process)", result.Elapsed.ToString(@"hh\:mm\:ss")),
             ], context.Out);
+            context.Out.WriteLine($"metrics: {Path.Combine(r.Output, "metrics.json")}");
             context.Out.WriteLine($"report: {Path.Combine(r.Output, "report.html")}");
         }
-        return result.Cancelled ? ExitCodes.Failure : ExitCodes.Success;
+        return new TrainingOutcome(result.Cancelled ? ExitCodes.Failure : ExitCodes.Success, weights, configPath, lastEvaluation);
     }
 
     static MaskRcnnConfig ConfigFor(TrainingRequest r, CocoDataset dataset)
@@ -95,10 +109,36 @@ static class TrainingSetup
                 ? throw new CliException($"{r.Resume}: the checkpoint has no model configuration")
                 : MaskRcnnConfig.FromJson(state.ModelConfig.ToJsonString());
         }
-        var baseConfig = r.BaseConfig ?? MaskRcnnConfig.ResNet50Fpn();
-        if (r.Weights is not null && r.Weights.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)
+        // The config comes from, in order: --config, the config stored with --weights, --arch (r50-fpn by
+        // default). Without weights the backbone trains from scratch, with BatchNorm2d as torchvision does.
+        MaskRcnnConfig baseConfig;
+        if (r.ConfigPath is not null)
+        {
+            if (!File.Exists(r.ConfigPath)) throw new CliException($"{r.ConfigPath}: config file not found");
+            try
+            {
+                baseConfig = MaskRcnnConfig.FromJson(File.ReadAllText(r.ConfigPath));
+            }
+            catch (System.Text.Json.JsonException e)
+            {
+                throw new CliException($"{r.ConfigPath}: not a model config ({e.Message})");
+            }
+        }
+        else if (r.BaseConfig is not null) baseConfig = r.BaseConfig;
+        else if (r.Weights is not null && r.Weights.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)
             && SafeTensors.ReadMetadata(r.Weights).TryGetValue(MaskRcnnModel.ConfigMetadataKey, out var json))
             baseConfig = MaskRcnnConfig.FromJson(json);
+        else
+        {
+            try
+            {
+                baseConfig = MaskRcnnConfig.ForArchitecture(r.Architecture ?? "r50-fpn", dataset.NumClasses, fromScratch: r.Weights is null);
+            }
+            catch (ArgumentException e)
+            {
+                throw new CliException(e.Message, ExitCodes.Usage);
+            }
+        }
         var classes = Enumerable.Range(1, dataset.NumClasses - 1)
             .Select(label => new ClassInfo(dataset.ClassNames[label], dataset.LabelToCategoryId(label))).ToList();
         return baseConfig with { NumClasses = dataset.NumClasses, Classes = classes };

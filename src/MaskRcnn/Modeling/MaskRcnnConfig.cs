@@ -158,6 +158,27 @@ public sealed record MaskRcnnConfig
         Rpn = new RpnConfig { AnchorSizes = [[32, 64, 128, 256, 512]], AspectRatios = [[0.5, 1.0, 2.0]] },
     };
 
+    /// <summary>The architecture names <c>maskrcnn train --arch</c> accepts.</summary>
+    public static IReadOnlyList<string> ArchitectureNames { get; } =
+        ["r18-fpn", "r34-fpn", "r50-fpn", "r101-fpn", "r18-c4", "r34-c4", "r50-c4", "r101-c4"];
+
+    /// <summary>
+    /// A config by name (<c>r50-fpn</c>, <c>r18-fpn</c>, <c>r50-c4</c>, …): torchvision's defaults at that depth.
+    /// Without pretrained weights torchvision trains every backbone layer with plain BatchNorm2d
+    /// (<c>is_trained</c> false); <paramref name="fromScratch"/> does the same here.
+    /// </summary>
+    public static MaskRcnnConfig ForArchitecture(string name, int numClasses, bool fromScratch)
+    {
+        var parts = name.ToLowerInvariant().Split('-');
+        if (parts.Length != 2 || !parts[0].StartsWith('r') || !int.TryParse(parts[0][1..], out int depth)
+            || !ArchitectureNames.Contains(name.ToLowerInvariant()))
+            throw new ArgumentException($"unknown architecture '{name}' (expected one of {string.Join(", ", ArchitectureNames)})");
+        var config = parts[1] == "c4" ? ResNet50C4(numClasses) : ResNet50Fpn(numClasses);
+        var backbone = config.Backbone with { Depth = depth };
+        if (fromScratch) backbone = backbone with { Norm = NormKind.BatchNorm, TrainableLayers = 5 };
+        return config with { Backbone = backbone };
+    }
+
     static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);

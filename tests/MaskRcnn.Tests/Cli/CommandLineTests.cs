@@ -94,7 +94,7 @@ public class CommandLineTests
     }
 
     [Theory]
-    [InlineData("train", "--images", "/no/such/images", "--annotations", "/no/such/annotations.json")]
+    [InlineData("train", "--train-images", "/no/such/images", "--train-annotations", "/no/such/annotations.json")]
     [InlineData("eval", "-w", "/no/such/model.safetensors", "--images", "/no/such/images", "--annotations", "/no/such/a.json")]
     [InlineData("predict", "-i", "/no/such/image.png", "-w", "/no/such/model.safetensors")]
     public void MissingInputFilesFailWith1AndNameThem(params string[] args)
@@ -109,7 +109,7 @@ public class CommandLineTests
     [Fact]
     public void ValidationNeedsImagesAndAnnotationsTogether()
     {
-        var (code, _, err) = CliRunner.Run("train", "--images", "i", "--annotations", "a.json", "--val-images", "v");
+        var (code, _, err) = CliRunner.Run("train", "--train-images", "i", "--train-annotations", "a.json", "--val-images", "v");
         Assert.Equal(2, code);
         Assert.Contains("--val-images and --val-annotations go together", err);
     }

@@ -34,18 +34,56 @@ public sealed class EndToEndCommandTests : IDisposable
     public void TrainRunsCheckpointsAndResumes()
     {
         ShapesDataset.Generate(temp.File("data"), count: 4, seed: 3, imageSize: 64);
-        string[] common = ["train", "--images", temp.File("data", "images"), "--annotations", temp.File("data", "annotations.json"),
+        string[] common = ["train", "--train-images", temp.File("data", "images"), "--train-annotations", temp.File("data", "annotations.json"),
             "-w", Weights(), "-o", temp.File("run"), "-b", "2", "--workers", "0", "--log-every", "1", "--checkpoint-every", "2"];
         var first = CliRunner.Run([.. common, "--iterations", "2"]);
         Assert.True(first.ExitCode == 0, first.Err);
         Assert.Contains("trained at iteration 2 of 2", first.Out);
-        Assert.True(File.Exists(temp.File("run", "model.safetensors")));
+        Assert.True(File.Exists(temp.File("run", "model_final.safetensors")));
+        Assert.True(File.Exists(temp.File("run", "loss.png")));
+        // config.json carries the data set's classes with their category ids.
+        var config = MaskRcnnConfig.FromJson(File.ReadAllText(temp.File("run", "config.json")));
+        Assert.Equal(["square", "circle", "triangle"], config.Classes.Select(c => c.Name));
+        Assert.Equal([1L, 2L, 3L], config.Classes.Select(c => c.CategoryId));
 
         // Resuming a finished run continues nothing; the checkpoint's schedule wins over --iterations.
-        var again = CliRunner.Run([.. common, "--iterations", "50", "--resume", temp.File("run")]);
+        var again = CliRunner.Run([.. common, "--iterations", "50", "--resume"]);
         Assert.True(again.ExitCode == 0, again.Err);
         Assert.Contains("at iteration 2 of 2", again.Out);
         Assert.Equal(2, File.ReadAllLines(temp.File("run", "metrics.jsonl")).Length);
+    }
+
+    [Fact]
+    public void TrainFromScratchBuildsTheNamedArchitectureWithTrainableBatchNorm()
+    {
+        ShapesDataset.Generate(temp.File("data"), count: 2, seed: 6, imageSize: 64);
+        var (code, _, err) = CliRunner.Run("train", "--train-images", temp.File("data", "images"), "--train-annotations", temp.File("data", "annotations.json"),
+            "--arch", "r18-fpn", "-o", temp.File("run"), "-b", "1", "--workers", "0", "--iterations", "1", "--log-every", "1");
+        Assert.True(code == 0, err);
+        var config = MaskRcnnConfig.FromJson(File.ReadAllText(temp.File("run", "config.json")));
+        Assert.Equal(Architecture.Fpn, config.Backbone.Architecture);
+        Assert.Equal(18, config.Backbone.Depth);
+        Assert.Equal(NormKind.BatchNorm, config.Backbone.Norm);
+        Assert.Equal(5, config.Backbone.TrainableLayers);
+        Assert.Equal(4, config.NumClasses);
+    }
+
+    [Fact]
+    public void TrainRejectsAnUnknownArchitectureAsAUsageError()
+    {
+        var (code, _, err) = CliRunner.Run("train", "--train-images", "i", "--train-annotations", "a.json", "--arch", "r152-fpn");
+        Assert.Equal(2, code);
+        Assert.Contains("r152-fpn", err);
+    }
+
+    [Fact]
+    public void DemoRefusesANonEmptyOutputFolderWithoutForce()
+    {
+        File.WriteAllText(temp.File("keep.txt"), "precious");
+        var (code, _, err) = CliRunner.Run("demo", "-o", temp.Path);
+        Assert.Equal(1, code);
+        Assert.Contains("not empty", err);
+        Assert.Equal("precious", File.ReadAllText(temp.File("keep.txt")));
     }
 
     [Fact]
@@ -61,7 +99,7 @@ public sealed class EndToEndCommandTests : IDisposable
     public void TrainWithValidationWritesTheReport()
     {
         ShapesDataset.Generate(temp.File("data"), count: 2, seed: 4, imageSize: 64);
-        var (code, output, err) = CliRunner.Run("train", "--images", temp.File("data", "images"), "--annotations", temp.File("data", "annotations.json"),
+        var (code, output, err) = CliRunner.Run("train", "--train-images", temp.File("data", "images"), "--train-annotations", temp.File("data", "annotations.json"),
             "--val-images", temp.File("data", "images"), "--val-annotations", temp.File("data", "annotations.json"),
             "-w", Weights(), "-o", temp.File("run"), "-b", "2", "--workers", "0", "--iterations", "1", "--log-every", "1");
         Assert.True(code == 0, err);
