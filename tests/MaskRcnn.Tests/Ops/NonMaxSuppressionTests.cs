@@ -15,7 +15,7 @@ public sealed class NonMaxSuppressionTests : IDisposable
         batched.Dispose();
     }
 
-    static NmsPath Path(bool tensorPath) => tensorPath ? NmsPath.Tensor : NmsPath.CpuKernel;
+    static OpPath Path(bool tensorPath) => tensorPath ? OpPath.TensorOps : OpPath.CpuKernel;
 
     [Theory]
     [InlineData("tie", "tie_keep_3", 0.3, false)]

@@ -21,12 +21,4 @@ internal sealed class RoiFixture
     public int CaseCount => tensors.Keys.Where(k => k.StartsWith("case")).Select(k => k[..k.IndexOf('.')]).Distinct().Count();
 
     public double[] Params(int caseIndex) => this[$"case{caseIndex}.params"].to(ScalarType.Float64).data<double>().ToArray();
-
-    public static double MaxAbsDiff(Tensor actual, Tensor expected)
-    {
-        Assert.Equal(expected.shape, actual.shape);
-        if (expected.numel() == 0) return 0;
-        using var d = (actual.detach().to(ScalarType.Float64) - expected.to(ScalarType.Float64)).abs().max();
-        return d.item<double>();
-    }
 }
