@@ -1,25 +1,181 @@
 using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MaskRcnn.Data.Images;
+using MaskRcnn.Inference;
+using MaskRcnn.Modeling;
+using MaskRcnn.Runtime;
+using MaskRcnn.Structures;
+using MaskRcnn.Weights;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace MaskRcnn.Cli.Commands;
 
-/// <summary><c>maskrcnn benchmark</c>: inference and training-step times of the model on this machine.</summary>
+/// <summary>
+/// <c>maskrcnn benchmark</c>: end-to-end inference latency on one image (decoding excluded; transform through pasted
+/// masks included), split into the model's stages, with the process's peak memory.
+/// </summary>
 static class BenchmarkCommand
 {
     public static Command Create(CliContext context)
     {
-        var weights = CommonOptions.Weights(required: false);
-        weights.Description = "Weights to load (default: random initialisation; timings do not depend on it)";
-        var imageSize = new Option<int>("--image-size") { Description = "Side of the square test image", DefaultValueFactory = _ => 800 };
-        var iterations = new Option<int>("--iterations", "-n") { Description = "Timed repetitions", DefaultValueFactory = _ => 10 };
-        var warmup = new Option<int>("--warmup") { Description = "Untimed repetitions first", DefaultValueFactory = _ => 2 };
-        var mode = new Option<string>("--mode") { Description = "What to time", DefaultValueFactory = _ => "both" }
-            .AcceptOnlyFromAmong("inference", "train", "both");
-        var threads = CommonOptions.Threads();
-        var command = new Command("benchmark", "Time inference and training steps on this machine")
+        var weights = CommonOptions.Weights(required: true);
+        var numClasses = new Option<int?>("--num-classes") { Description = "Classes including background, for weights without a config (default 91)" };
+        var config = new Option<FileInfo?>("--config") { Description = "Model config JSON (MaskRcnnConfig); thresholds given as options override it" };
+        var input = new Option<FileInfo>("--input", "-i") { Description = "Image to run on (JPEG or PNG)", Required = true };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed passes first", DefaultValueFactory = _ => 2 };
+        var runs = new Option<int>("--runs", "-n") { Description = "Timed passes", DefaultValueFactory = _ => 5 };
+        var precision = new Option<string>("--precision")
         {
-            weights, imageSize, iterations, warmup, mode, threads,
+            Description = "fp32, or bf16 for convolutions and linear layers (everything else stays fp32)",
+            DefaultValueFactory = _ => "fp32",
+        }.AcceptOnlyFromAmong("fp32", "bf16");
+        var threads = CommonOptions.Threads();
+        var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file" };
+        var detectionsOut = new Option<FileInfo?>("--save-detections")
+        {
+            Description = "Write the last run's detections (boxes, scores, labels, masks) and the input image tensor as safetensors",
         };
-        command.SetAction(_ => Unavailable.Fail("the Mask R-CNN model (Modeling/MaskRcnnModel)"));
+        var thresholds = new ThresholdOptions();
+        var command = new Command("benchmark", "Time end-to-end inference on one image, stage by stage")
+        {
+            weights, numClasses, config, input, warmup, runs, precision, threads, json, detectionsOut,
+        };
+        thresholds.AddTo(command);
+        command.SetAction(parse =>
+        {
+            if (parse.GetValue(warmup) < 0) throw new CliException("--warmup cannot be negative", ExitCodes.Usage);
+            if (parse.GetValue(runs) < 1) throw new CliException("--runs must be at least 1", ExitCodes.Usage);
+            int threadCount = parse.GetValue(threads);
+            if (threadCount > 0) torch.set_num_threads(threadCount);
+
+            var modelConfig = thresholds.ApplyTo(ReadConfig(parse.GetValue(config), parse.GetValue(numClasses)), parse);
+            using var model = new MaskRcnnModel(modelConfig);
+            string weightsPath = parse.GetValue(weights)!.FullName;
+            model.LoadWeights(weightsPath);
+            string mode = parse.GetValue(precision)!;
+            if (mode == "bf16") Bf16Autocast.Apply(model);
+
+            var imageFile = parse.GetValue(input)!;
+            var image = ImageIo.Load(imageFile.FullName);
+            using var pixels = ImageIo.ToTensor(image);
+            context.Err.WriteLine($"benchmark: {imageFile.Name} {image.Width}x{image.Height}, {mode}, {get_num_threads()} threads, " +
+                $"malloc tuning {(MallocTuning.Applied ? "on" : "off")}, {parse.GetValue(warmup)} warm-up + {parse.GetValue(runs)} timed runs");
+
+            var saveTo = parse.GetValue(detectionsOut);
+            var report = LatencyBenchmark.Measure(model, pixels, parse.GetValue(warmup), parse.GetValue(runs),
+                lastDetections: saveTo is null ? null : d => SaveDetections(d, pixels, saveTo.FullName),
+                progress: (r, ms) => context.Err.WriteLine($"  run {r + 1}: {ms:F1} ms"));
+
+            PrintTable(context.Out, report);
+            if (parse.GetValue(json) is { } jsonFile)
+                File.WriteAllText(jsonFile.FullName, ToJson(report, mode, get_num_threads(), parse.GetValue(warmup)));
+            return ExitCodes.Success;
+        });
         return command;
+    }
+
+    static MaskRcnnConfig ReadConfig(FileInfo? file, int? numClasses)
+    {
+        if (file is null) return MaskRcnnConfig.ResNet50Fpn(numClasses ?? 91);
+        if (!file.Exists) throw new CliException($"{file.FullName}: config file not found");
+        MaskRcnnConfig config;
+        try
+        {
+            config = MaskRcnnConfig.FromJson(File.ReadAllText(file.FullName));
+        }
+        catch (JsonException e)
+        {
+            throw new CliException($"{file.FullName}: not a valid model config ({e.Message})");
+        }
+        if (numClasses is int n && n != config.NumClasses)
+            throw new CliException($"--num-classes {n} disagrees with {file.Name} (NumClasses {config.NumClasses})", ExitCodes.Usage);
+        return config;
+    }
+
+    static void SaveDetections(Detections d, Tensor image, string path)
+    {
+        using (d)
+            SafeTensors.Save(path, new Dictionary<string, Tensor>
+            {
+                ["boxes"] = d.Boxes, ["scores"] = d.Scores, ["labels"] = d.Labels, ["masks"] = d.Masks, ["image"] = image,
+            });
+    }
+
+    static void PrintTable(TextWriter o, LatencyReport r)
+    {
+        double stageSum = r.StageMedianMs.Sum(s => s.Value);
+        o.WriteLine($"{"stage",-12} {"median ms",10} {"share",7}");
+        foreach (var (stage, ms) in r.StageMedianMs)
+            o.WriteLine($"{stage,-12} {ms,10:F1} {ms / stageSum,7:P1}");
+        o.WriteLine($"{"total",-12} {r.MedianMs,10:F1}   (min {r.MinMs:F1}, max {r.MaxMs:F1}, {r.RunsMs.Count} runs)");
+        o.WriteLine($"detections   {r.Detections}");
+        o.WriteLine($"peak RSS     {(r.PeakRssMb is { } mb ? $"{mb:F0} MiB" : "n/a")}");
+    }
+
+    static string ToJson(LatencyReport r, string precision, int threads, int warmup)
+    {
+        var stages = new JsonObject();
+        foreach (var (stage, ms) in r.StageMedianMs) stages[stage] = Round(ms);
+        var root = new JsonObject
+        {
+            ["median_ms"] = Round(r.MedianMs),
+            ["min_ms"] = Round(r.MinMs),
+            ["max_ms"] = Round(r.MaxMs),
+            ["runs"] = r.RunsMs.Count,
+            ["peak_rss_mb"] = r.PeakRssMb is { } mb ? Round(mb) : null,
+            ["detections"] = r.Detections,
+            ["stages"] = stages,
+            ["runs_ms"] = new JsonArray(r.RunsMs.Select(ms => (JsonNode?)Round(ms)).ToArray()),
+            ["warmup"] = warmup,
+            ["precision"] = precision,
+            ["threads"] = threads,
+            ["malloc_tuning"] = MallocTuning.Applied,
+        };
+        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    static double Round(double ms) => Math.Round(ms, 2);
+
+    /// <summary>
+    /// The inference thresholds and counts, so a run can match another runtime's export (e.g. torchvision's
+    /// <c>box_score_thresh</c> 0 of the ONNX benchmark) without writing a config file.
+    /// </summary>
+    sealed class ThresholdOptions
+    {
+        readonly Option<double?> boxScore = new("--box-score-threshold") { Description = "RoI heads: drop detections scoring below this (default 0.05)" };
+        readonly Option<double?> boxNms = new("--box-nms-threshold") { Description = "RoI heads: per-class NMS IoU (default 0.5)" };
+        readonly Option<int?> detections = new("--detections-per-image") { Description = "RoI heads: detections kept per image (default 100)" };
+        readonly Option<double?> rpnScore = new("--rpn-score-threshold") { Description = "RPN: drop proposals scoring below this (default 0)" };
+        readonly Option<double?> rpnNms = new("--rpn-nms-threshold") { Description = "RPN: NMS IoU (default 0.7)" };
+        readonly Option<int?> rpnPre = new("--rpn-pre-nms-top-n") { Description = "RPN: proposals per level before NMS at test time (default 1000)" };
+        readonly Option<int?> rpnPost = new("--rpn-post-nms-top-n") { Description = "RPN: proposals kept after NMS at test time (default 1000)" };
+
+        public void AddTo(Command command)
+        {
+            foreach (var option in new Option[] { boxScore, boxNms, detections, rpnScore, rpnNms, rpnPre, rpnPost }) command.Options.Add(option);
+        }
+
+        public MaskRcnnConfig ApplyTo(MaskRcnnConfig c, ParseResult parse)
+        {
+            var heads = c.RoiHeads;
+            heads = heads with
+            {
+                ScoreThresh = parse.GetValue(boxScore) ?? heads.ScoreThresh,
+                NmsThresh = parse.GetValue(boxNms) ?? heads.NmsThresh,
+                DetectionsPerImage = parse.GetValue(detections) ?? heads.DetectionsPerImage,
+            };
+            var rpn = c.Rpn;
+            rpn = rpn with
+            {
+                ScoreThresh = parse.GetValue(rpnScore) ?? rpn.ScoreThresh,
+                NmsThresh = parse.GetValue(rpnNms) ?? rpn.NmsThresh,
+                PreNmsTopNTest = parse.GetValue(rpnPre) ?? rpn.PreNmsTopNTest,
+                PostNmsTopNTest = parse.GetValue(rpnPost) ?? rpn.PostNmsTopNTest,
+            };
+            return c with { RoiHeads = heads, Rpn = rpn };
+        }
     }
 }
