@@ -22,7 +22,7 @@ static class BenchmarkCommand
     public static Command Create(CliContext context)
     {
         var weights = CommonOptions.Weights(required: true);
-        var numClasses = new Option<int?>("--num-classes") { Description = "Classes including background, for weights without a config (default 91)" };
+        var numClasses = new Option<int?>("--num-classes") { Description = "Classes including background, when no --config is given (default 91)" };
         var config = new Option<FileInfo?>("--config") { Description = "Model config JSON (MaskRcnnConfig); thresholds given as options override it" };
         var input = new Option<FileInfo>("--input", "-i") { Description = "Image to run on (JPEG or PNG)", Required = true };
         var warmup = new Option<int>("--warmup") { Description = "Untimed passes first", DefaultValueFactory = _ => 2 };
@@ -145,13 +145,13 @@ static class BenchmarkCommand
     /// </summary>
     sealed class ThresholdOptions
     {
-        readonly Option<double?> boxScore = new("--box-score-threshold") { Description = "RoI heads: drop detections scoring below this (default 0.05)" };
-        readonly Option<double?> boxNms = new("--box-nms-threshold") { Description = "RoI heads: per-class NMS IoU (default 0.5)" };
-        readonly Option<int?> detections = new("--detections-per-image") { Description = "RoI heads: detections kept per image (default 100)" };
-        readonly Option<double?> rpnScore = new("--rpn-score-threshold") { Description = "RPN: drop proposals scoring below this (default 0)" };
-        readonly Option<double?> rpnNms = new("--rpn-nms-threshold") { Description = "RPN: NMS IoU (default 0.7)" };
-        readonly Option<int?> rpnPre = new("--rpn-pre-nms-top-n") { Description = "RPN: proposals per level before NMS at test time (default 1000)" };
-        readonly Option<int?> rpnPost = new("--rpn-post-nms-top-n") { Description = "RPN: proposals kept after NMS at test time (default 1000)" };
+        readonly Option<double?> boxScore = new("--box-score-threshold") { Description = "RoI heads: drop detections scoring below this; unset: the config's (torchvision: 0.05)" };
+        readonly Option<double?> boxNms = new("--box-nms-threshold") { Description = "RoI heads: per-class NMS IoU; unset: the config's (torchvision: 0.5)" };
+        readonly Option<int?> detections = new("--detections-per-image") { Description = "RoI heads: detections kept per image; unset: the config's (torchvision: 100)" };
+        readonly Option<double?> rpnScore = new("--rpn-score-threshold") { Description = "RPN: drop proposals scoring below this; unset: the config's (torchvision: 0)" };
+        readonly Option<double?> rpnNms = new("--rpn-nms-threshold") { Description = "RPN: NMS IoU; unset: the config's (torchvision: 0.7)" };
+        readonly Option<int?> rpnPre = new("--rpn-pre-nms-top-n") { Description = "RPN: proposals per level before NMS at test time; unset: the config's (torchvision: 1000)" };
+        readonly Option<int?> rpnPost = new("--rpn-post-nms-top-n") { Description = "RPN: proposals kept after NMS at test time; unset: the config's (torchvision: 1000)" };
 
         public void AddTo(Command command)
         {

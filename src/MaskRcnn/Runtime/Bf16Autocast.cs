@@ -21,7 +21,8 @@ public static class Bf16Autocast
     public static int Apply(nn.Module model)
     {
         int converted = 0;
-        foreach (var (_, module) in model.named_modules())
+        // modules() lists the descendants only; a bare layer is converted too.
+        foreach (var module in model.modules().Prepend(model))
         {
             if (module is not (Conv2d or ConvTranspose2d or Linear)) continue;
             var layer = (nn.Module<Tensor, Tensor>)module;

@@ -95,7 +95,6 @@ public class CommandLineTests
 
     [Theory]
     [InlineData("demo")]
-    [InlineData("benchmark")]
     [InlineData("train", "--images", "imgs", "--annotations", "a.json")]
     [InlineData("eval", "-w", "m.safetensors", "--images", "imgs", "--annotations", "a.json")]
     [InlineData("predict", "a.png", "-w", "m.safetensors")]
