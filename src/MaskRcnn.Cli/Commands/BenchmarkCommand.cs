@@ -107,9 +107,12 @@ static class BenchmarkCommand
     static void PrintTable(TextWriter o, LatencyReport r)
     {
         double stageSum = r.StageMedianMs.Sum(s => s.Value);
-        o.WriteLine($"{"stage",-12} {"median ms",10} {"share",7}");
+        var convLinear = r.ConvLinearMedianMs.ToDictionary();
+        o.WriteLine($"{"stage",-12} {"median ms",10} {"share",7} {"conv+linear ms",15} {"other ms",9}");
         foreach (var (stage, ms) in r.StageMedianMs)
-            o.WriteLine($"{stage,-12} {ms,10:F1} {ms / stageSum,7:P1}");
+            o.WriteLine($"{stage,-12} {ms,10:F1} {ms / stageSum,7:P1} {convLinear[stage],15:F1} {ms - convLinear[stage],9:F1}");
+        double layers = convLinear.Values.Sum();
+        o.WriteLine($"{"all stages",-12} {stageSum,10:F1} {1,7:P1} {layers,15:F1} {stageSum - layers,9:F1}  (other: {(stageSum - layers) / stageSum:P1})");
         o.WriteLine($"{"total",-12} {r.MedianMs,10:F1}   (min {r.MinMs:F1}, max {r.MaxMs:F1}, {r.RunsMs.Count} runs)");
         o.WriteLine($"detections   {r.Detections}");
         o.WriteLine($"peak RSS     {(r.PeakRssMb is { } mb ? $"{mb:F0} MiB" : "n/a")}");
@@ -119,6 +122,8 @@ static class BenchmarkCommand
     {
         var stages = new JsonObject();
         foreach (var (stage, ms) in r.StageMedianMs) stages[stage] = Round(ms);
+        var convLinear = new JsonObject();
+        foreach (var (stage, ms) in r.ConvLinearMedianMs) convLinear[stage] = Round(ms);
         var root = new JsonObject
         {
             ["median_ms"] = Round(r.MedianMs),
@@ -128,6 +133,7 @@ static class BenchmarkCommand
             ["peak_rss_mb"] = r.PeakRssMb is { } mb ? Round(mb) : null,
             ["detections"] = r.Detections,
             ["stages"] = stages,
+            ["conv_linear_ms"] = convLinear,
             ["runs_ms"] = new JsonArray(r.RunsMs.Select(ms => (JsonNode?)Round(ms)).ToArray()),
             ["warmup"] = warmup,
             ["precision"] = precision,

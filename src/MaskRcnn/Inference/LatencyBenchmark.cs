@@ -13,10 +13,13 @@ namespace MaskRcnn.Inference;
 /// </summary>
 /// <param name="RunsMs">Each timed run's wall time, in run order.</param>
 /// <param name="StageMedianMs">Median wall time per stage, keyed by <see cref="MaskRcnnModel.Stages"/> names, in the order the model reports them.</param>
+/// <param name="ConvLinearMedianMs">Median time per stage spent inside convolution and linear layers (same keys); the rest
+/// of a stage is everything else (normalisation, activations, RoIAlign, box coding, NMS, pasting, copies).</param>
 /// <param name="PeakRssMb">Linux's VmHWM of this process in MiB (model load included); null where /proc is missing.</param>
 /// <param name="Detections">Detections of the last run (the first image's).</param>
 public sealed record LatencyReport(
-    IReadOnlyList<double> RunsMs, IReadOnlyList<KeyValuePair<string, double>> StageMedianMs, double? PeakRssMb, long Detections)
+    IReadOnlyList<double> RunsMs, IReadOnlyList<KeyValuePair<string, double>> StageMedianMs,
+    IReadOnlyList<KeyValuePair<string, double>> ConvLinearMedianMs, double? PeakRssMb, long Detections)
 {
     public double MedianMs => LatencyBenchmark.Median(RunsMs);
     public double MinMs => RunsMs.Min();
@@ -47,10 +50,17 @@ public static class LatencyBenchmark
         for (int i = 0; i < warmup; i++) DisposeAll(model.Predict([image]));
 
         var stageRuns = new List<KeyValuePair<string, double>>();
+        var convLinearRuns = new List<KeyValuePair<string, double>>();
+        using var layerClock = new LayerClock(model);
         var previousHook = model.StageTimed;
-        model.StageTimed = (stage, elapsed) => stageRuns.Add(new(stage, elapsed.TotalMilliseconds));
+        model.StageTimed = (stage, elapsed) =>
+        {
+            stageRuns.Add(new(stage, elapsed.TotalMilliseconds));
+            convLinearRuns.Add(new(stage, layerClock.TakeMs()));
+        };
         var runsMs = new double[runs];
         IReadOnlyList<Detections> last = [];
+        layerClock.TakeMs();
         try
         {
             for (int r = 0; r < runs; r++)
@@ -81,11 +91,13 @@ public static class LatencyBenchmark
             DisposeAll(last.Skip(1));
             lastDetections(last[0]);
         }
-        var stages = stageRuns.Select(s => s.Key).Distinct()
-            .Select(name => new KeyValuePair<string, double>(name, Median(stageRuns.Where(s => s.Key == name).Select(s => s.Value).ToList())))
-            .ToList();
-        return new LatencyReport(runsMs, stages, peak, detections);
+        return new LatencyReport(runsMs, StageMedians(stageRuns), StageMedians(convLinearRuns), peak, detections);
     }
+
+    static List<KeyValuePair<string, double>> StageMedians(List<KeyValuePair<string, double>> perRun) =>
+        perRun.Select(s => s.Key).Distinct()
+            .Select(name => new KeyValuePair<string, double>(name, Median(perRun.Where(s => s.Key == name).Select(s => s.Value).ToList())))
+            .ToList();
 
     internal static double Median(IReadOnlyList<double> values)
     {
@@ -108,6 +120,43 @@ public static class LatencyBenchmark
             return long.Parse(kb, CultureInfo.InvariantCulture) / 1024.0;
         }
         return null;
+    }
+
+    /// <summary>
+    /// Accumulates the wall time spent inside the model's conv and linear layers, through forward hooks that
+    /// <see cref="Dispose"/> removes again. Layers do not nest, so the sum counts no time twice.
+    /// </summary>
+    sealed class LayerClock : IDisposable
+    {
+        readonly List<Action> _removers = [];
+        readonly Stopwatch _inLayer = new();
+
+        public LayerClock(MaskRcnnModel model)
+        {
+            foreach (var module in model.modules())
+            {
+                if (module is not (TorchSharp.Modules.Conv2d or TorchSharp.Modules.ConvTranspose2d or TorchSharp.Modules.Linear)) continue;
+                var layer = (TorchSharp.torch.nn.Module<Tensor, Tensor>)module;
+                // Hooks registered earlier (Bf16Autocast) run first: its input cast is not counted, its output cast is.
+                var pre = layer.register_forward_pre_hook((_, input) => { _inLayer.Start(); return input; });
+                var post = layer.register_forward_hook((_, _, output) => { _inLayer.Stop(); return output; });
+                _removers.Add(pre.remove);
+                _removers.Add(post.remove);
+            }
+        }
+
+        /// <summary>Milliseconds inside layers since the last call.</summary>
+        public double TakeMs()
+        {
+            double ms = _inLayer.Elapsed.TotalMilliseconds;
+            _inLayer.Reset();
+            return ms;
+        }
+
+        public void Dispose()
+        {
+            foreach (var remove in _removers) remove();
+        }
     }
 
     static void DisposeAll(IEnumerable<Detections> detections)
