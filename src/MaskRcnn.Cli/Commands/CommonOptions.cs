@@ -28,4 +28,14 @@ static class CommonOptions
         Description = "CPU threads for libtorch (0: libtorch's default)",
         DefaultValueFactory = _ => 0,
     };
+
+    public static Option<FileInfo?> ModelConfig() => new("--config")
+    {
+        Description = "Model config JSON (default: the config stored with the weights)",
+    };
+
+    public static Option<int?> NumClasses() => new("--num-classes")
+    {
+        Description = "Classes including background, for weights without a stored config (ResNet-50-FPN layout)",
+    };
 }

@@ -1,17 +1,30 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Runtime.InteropServices;
+using MaskRcnn.Inference;
+using MaskRcnn.Modeling;
 using MaskRcnn.Runtime;
 using TorchSharp;
 
 namespace MaskRcnn.Cli.Commands;
 
-/// <summary><c>maskrcnn info</c>: versions, the libtorch backend and the machine, for bug reports.</summary>
+/// <summary>
+/// <c>maskrcnn info [--weights W]</c>: versions, the libtorch backend and the machine, for bug reports; with
+/// <c>--weights</c>, also the model: architecture, parameters per part, classes, and where the weights came from.
+/// </summary>
 static class InfoCommand
 {
     public static Command Create(CliContext context)
     {
-        var command = new Command("info", "Show versions, the libtorch backend and the machine");
-        command.SetAction(_ =>
+        var weights = CommonOptions.Weights(required: false);
+        weights.Description = "Also describe this model: " + weights.Description;
+        var config = CommonOptions.ModelConfig();
+        var numClasses = CommonOptions.NumClasses();
+        var command = new Command("info", "Show versions, the libtorch backend and the machine; given weights, also the model")
+        {
+            weights, config, numClasses,
+        };
+        command.SetAction(parse =>
         {
             var o = context.Out;
             o.WriteLine($"maskrcnn      {Program.Version}");
@@ -22,8 +35,43 @@ static class InfoCommand
             o.WriteLine($"torch threads {torch.get_num_threads()}");
             o.WriteLine($"CUDA          {(torch.cuda.is_available() ? $"available, {torch.cuda.device_count()} device(s)" : "not available")}");
             o.WriteLine($"malloc tuning {(MallocTuning.Applied ? "applied" : "not applied")}");
+            if (parse.GetValue(weights) is { } file)
+            {
+                using var predictor = Predictor.Load(file.ToString(), parse.GetValue(config)?.ToString(), parse.GetValue(numClasses));
+                o.WriteLine();
+                DescribeWeights(o, predictor.Weights!);
+                o.WriteLine($"config        {predictor.ConfigOrigin}");
+                DescribeModel(o, ModelSummary.Of(predictor.Model));
+            }
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    static void DescribeWeights(TextWriter o, WeightsSource w)
+    {
+        o.WriteLine($"weights       {w.Path}");
+        string format = w.Format == WeightsFormat.SafeTensors ? "safetensors" : "torch.save zip (.pth)";
+        o.WriteLine($"format        {format}, {w.SizeBytes.ToString("N0", CultureInfo.InvariantCulture)} bytes");
+        if (w.Checkpoint is { } state)
+            o.WriteLine($"checkpoint    iteration {state.Iteration} of {state.Schedule.TotalIterations}");
+        foreach (var (key, value) in w.Metadata)
+        {
+            // The stored config is long JSON, shown parsed below as "config"; other entries are shown as they are.
+            string shown = key == MaskRcnnModel.ConfigMetadataKey ? $"(model config, {value.Length} characters)" : value;
+            o.WriteLine($"metadata      {key} = {shown}");
+        }
+    }
+
+    static void DescribeModel(TextWriter o, ModelSummary summary)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        o.WriteLine($"architecture  {summary.Architecture}");
+        o.WriteLine($"parameters    {summary.Parameters.ToString("N0", inv)} ({summary.Trainable.ToString("N0", inv)} trainable), buffers {summary.Buffers.ToString("N0", inv)}");
+        int width = summary.Parts.Max(p => p.Name.Length);
+        foreach (var part in summary.Parts)
+            o.WriteLine($"  {part.Name.PadRight(width)}  {part.Parameters.ToString("N0", inv),12}  ({part.Trainable.ToString("N0", inv)} trainable)");
+        var classes = summary.Classes.Classes;
+        o.WriteLine($"classes       {classes.Count}: {string.Join(", ", classes.Select(c => c.Name == c.CategoryId.ToString(inv) ? c.Name : $"{c.Name} ({c.CategoryId})"))}");
     }
 }

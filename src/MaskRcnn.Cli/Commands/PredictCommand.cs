@@ -1,26 +1,86 @@
 using System.CommandLine;
+using System.Diagnostics;
+using MaskRcnn.Data.Images;
+using MaskRcnn.Inference;
+using TorchSharp;
 
 namespace MaskRcnn.Cli.Commands;
 
-/// <summary><c>maskrcnn predict IMAGES...</c>: detections as COCO-style JSON and overlay PNGs.</summary>
+/// <summary><c>maskrcnn predict --weights W --input PATH</c>: detections as COCO results JSON and overlay PNGs per image.</summary>
 static class PredictCommand
 {
     public static Command Create(CliContext context)
     {
-        var images = new Argument<FileInfo[]>("images") { Description = "Image files (JPEG or PNG)", Arity = ArgumentArity.OneOrMore };
         var weights = CommonOptions.Weights(required: true);
-        var output = CommonOptions.Output("predictions");
-        var scoreThreshold = new Option<float>("--score-threshold") { Description = "Keep detections scoring at least this", DefaultValueFactory = _ => 0.5f };
-        var maskThreshold = new Option<float>("--mask-threshold") { Description = "Mask probability that counts as inside", DefaultValueFactory = _ => 0.5f };
-        var maxDetections = new Option<int>("--max-detections") { Description = "Detections per image at most", DefaultValueFactory = _ => 100 };
-        var format = new Option<string>("--format") { Description = "What to write per image", DefaultValueFactory = _ => "both" }
-            .AcceptOnlyFromAmong("json", "png", "both");
-        var threads = CommonOptions.Threads();
-        var command = new Command("predict", "Detect and segment objects in images; write JSON and overlay PNGs")
+        var input = new Option<FileSystemInfo>("--input", "-i")
         {
-            images, weights, output, scoreThreshold, maskThreshold, maxDetections, format, threads,
+            Description = "An image (PNG or JPEG) or a folder of them (taken in name order)",
+            Required = true,
         };
-        command.SetAction(_ => Unavailable.Fail("the Mask R-CNN model (Modeling/MaskRcnnModel) and image decoding (Data/ImageIo)"));
+        var numClasses = CommonOptions.NumClasses();
+        var config = CommonOptions.ModelConfig();
+        var output = CommonOptions.Output("predictions");
+        output.Description = "Folder for <stem>.json (COCO results) and <stem>.png (overlay) per image";
+        var scoreThreshold = new Option<float>("--score-threshold")
+        {
+            Description = "Keep detections scoring at least this, in the JSON and the overlay",
+            DefaultValueFactory = _ => 0.5f,
+        };
+        var force = new Option<bool>("--force") { Description = "Overwrite existing output files (without it, a run that would overwrite any stops before starting)" };
+        var threads = CommonOptions.Threads();
+        var command = new Command("predict",
+            "Detect and segment objects in images. Writes <stem>.json, a COCO results array sorted by score " +
+            "(image_id is the file stem when every stem is a number, else the image's 1-based position in name order), " +
+            "and <stem>.png, the image with masks, boxes and 'class score' captions.")
+        {
+            weights, input, numClasses, config, output, scoreThreshold, force, threads,
+        };
+        command.SetAction(parse =>
+        {
+            if (parse.GetValue(scoreThreshold) is < 0 or > 1 or float.NaN)
+                throw new CliException("--score-threshold must be between 0 and 1 (see 'maskrcnn predict --help')", ExitCodes.Usage);
+            if (parse.GetValue(threads) is > 0 and int n) torch.set_num_threads(n);
+            var inputs = ImageInput.Resolve(parse.GetValue(input)!.ToString());
+            // Headers only: a missing or undecodable image stops the run before the model loads or anything is written.
+            foreach (var image in inputs) ImageIo.ReadSize(image.Path);
+            var writer = new PredictionWriter(parse.GetValue(output)!.ToString());
+            var existing = writer.ExistingOutputs(inputs);
+            if (existing.Count > 0 && !parse.GetValue(force))
+                throw new CliException($"{existing[0]} already exists{(existing.Count > 1 ? $" (and {existing.Count - 1} more outputs)" : "")}; " +
+                                       "use --force to overwrite or choose another --output");
+
+            using var predictor = Predictor.Load(parse.GetValue(weights)!.ToString(), parse.GetValue(config)?.ToString(), parse.GetValue(numClasses),
+                new PredictorOptions { ScoreThreshold = parse.GetValue(scoreThreshold) });
+            var counts = inputs.Count == 1
+                ? [PredictOne(predictor, writer, inputs[0])]
+                : ProgressReporter.Run(context, "predict", progress => PredictAll(predictor, writer, inputs, progress));
+            for (int i = 0; i < inputs.Count; i++)
+                context.Out.WriteLine($"{inputs[i].Path}: {counts[i]} instance(s) -> {writer.JsonPath(inputs[i])}, {writer.OverlayPath(inputs[i])}");
+            return ExitCodes.Success;
+        });
         return command;
+    }
+
+    static int[] PredictAll(Predictor predictor, PredictionWriter writer, IReadOnlyList<ImageInput> inputs, IProgress<ProgressUpdate> progress)
+    {
+        var counts = new int[inputs.Count];
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            counts[i] = PredictOne(predictor, writer, inputs[i]);
+            progress.Report(ToUpdate(new InferenceProgress(i + 1, inputs.Count, clock.Elapsed), inputs[i].Stem));
+        }
+        return counts;
+    }
+
+    /// <summary>The shell's progress line for a pass over images (also used by <c>eval</c>).</summary>
+    internal static ProgressUpdate ToUpdate(InferenceProgress p, string detail) => new(p.Done, p.Total, p.Elapsed, p.Eta, detail);
+
+    static int PredictOne(Predictor predictor, PredictionWriter writer, ImageInput input)
+    {
+        var image = ImageIo.Load(input.Path);
+        var predictions = predictor.Predict(image);
+        writer.Write(input, image, predictions);
+        return predictions.Count;
     }
 }

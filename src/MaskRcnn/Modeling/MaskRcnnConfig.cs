@@ -17,6 +17,17 @@ public enum Architecture
 /// <summary>One foreground class: its display name and the dataset's category id (e.g. COCO's sparse ids).</summary>
 public sealed record ClassInfo(string Name, long CategoryId);
 
+/// <summary>The backbone's normalisation layers.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<NormKind>))]
+public enum NormKind
+{
+    /// <summary>Fixed statistics and affine terms (torchvision's choice for a trained backbone).</summary>
+    FrozenBatchNorm,
+
+    /// <summary>Trainable BatchNorm2d with batch statistics (torchvision's choice when training from scratch).</summary>
+    BatchNorm,
+}
+
 /// <summary>Backbone layout. Defaults are torchvision's maskrcnn_resnet50_fpn.</summary>
 public sealed record BackboneConfig
 {
@@ -34,11 +45,15 @@ public sealed record BackboneConfig
     /// <summary>FrozenBatchNorm2d epsilon: 1e-5 in torchvision ≥ 0.10, 0 for the original COCO v1 checkpoint.</summary>
     public double FrozenBatchNormEps { get; init; } = 1e-5;
 
+    /// <summary>FrozenBatchNorm for a pretrained backbone; BatchNorm (with TrainableLayers 5) to train from scratch.</summary>
+    public NormKind Norm { get; init; } = NormKind.FrozenBatchNorm;
+
     public int FpnOutChannels { get; init; } = 256;
 
     /// <summary>
     /// C4 only: stride of res5's first block. 1 is the simplification with 7×7 RoIs; 2 is Detectron's
-    /// layout, pooling 14×14 RoIs that res5 halves to 7×7.
+    /// layout, pooling 14×14 RoIs that res5 halves to 7×7. Both branches share the RoI size (RoiHeads.BoxRoiSize
+    /// sets it; MaskRoiSize is not used) and predict 14×14 masks.
     /// </summary>
     public int C4Res5Stride { get; init; } = 1;
 }
@@ -141,7 +156,6 @@ public sealed record MaskRcnnConfig
         NumClasses = numClasses,
         Backbone = new BackboneConfig { Architecture = Architecture.C4 },
         Rpn = new RpnConfig { AnchorSizes = [[32, 64, 128, 256, 512]], AspectRatios = [[0.5, 1.0, 2.0]] },
-        RoiHeads = new RoiHeadsConfig { MaskDimReduced = 256 },
     };
 
     static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
@@ -161,6 +175,8 @@ public sealed record MaskRcnnConfig
         if (Backbone.Depth is not (18 or 34 or 50 or 101))
             throw new ArgumentException($"Backbone.Depth must be 18, 34, 50 or 101; got {Backbone.Depth}");
         if (Backbone.Width < 1) throw new ArgumentException($"Backbone.Width must be positive; got {Backbone.Width}");
+        if (Backbone.C4Res5Stride is not (1 or 2))
+            throw new ArgumentException($"Backbone.C4Res5Stride must be 1 or 2; got {Backbone.C4Res5Stride}");
         if (Backbone.TrainableLayers is < 0 or > 5)
             throw new ArgumentException($"Backbone.TrainableLayers must be in 0..5; got {Backbone.TrainableLayers}");
         if (Rpn.AnchorSizes.Count != Rpn.AspectRatios.Count)

@@ -40,11 +40,10 @@ public sealed class MaskRcnnModel : nn.Module
             BoxHead = "box_head", MaskHead = "mask_head", Postprocess = "postprocess";
     }
 
-#pragma warning disable IDE1006
+    // Field names are torchvision's state-dict names (registered by RegisterComponents).
     readonly DetectionBackbone backbone;
     readonly RegionProposalNetwork rpn;
     readonly RoiHeads.RoiHeads roi_heads;
-#pragma warning restore IDE1006
     readonly GeneralizedRcnnTransform _transform;
 
     public MaskRcnnConfig Config { get; }

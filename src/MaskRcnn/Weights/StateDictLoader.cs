@@ -30,12 +30,18 @@ public static class StateDictLoader
         var unexpected = new List<string>();
         foreach (var (key, value) in source)
         {
-            if (TorchvisionKeys.IsIgnored(key)) continue;
+            if (TorchvisionKeys.IsIgnored(key))
+            {
+                // BatchNorm2d's counter: kept when both sides have it (a from-scratch model resumed),
+                // dropped when the model uses FrozenBatchNorm2d, as torchvision's loader does.
+                if (target.ContainsKey(key)) mapped[key] = value;
+                continue;
+            }
             var name = TorchvisionKeys.Normalize(key);
             if (target.ContainsKey(name)) mapped[name] = value;
             else unexpected.Add(key);
         }
-        var missing = target.Keys.Where(k => !mapped.ContainsKey(k)).ToList();
+        var missing = target.Keys.Where(k => !mapped.ContainsKey(k) && !TorchvisionKeys.IsIgnored(k)).ToList();
         var wrongShape = new List<string>();
         var skipped = new List<string>();
         foreach (var (name, value) in mapped)

@@ -1,3 +1,4 @@
+using MaskRcnn.Modeling;
 using MaskRcnn.Modeling.Backbone;
 using MaskRcnn.Tests.Support;
 using MaskRcnn.Weights;
@@ -17,7 +18,7 @@ public sealed class ResNetTests(ITestOutputHelper output)
         var fixture = SafeTensors.Load(path);
         try
         {
-            using var body = new ResNet(depth: 50, stages: 4, width: 4, eps: 1e-5);
+            using var body = new ResNet(depth: 50, stages: 4, width: 4, norm: NormLayer.Factory(new BackboneConfig()));
             var weights = fixture.Where(kv => kv.Key.StartsWith("weights.", StringComparison.Ordinal))
                 .ToDictionary(kv => kv.Key["weights.".Length..], kv => kv.Value);
             StateDictLoader.Load(body, weights, path);
@@ -41,7 +42,7 @@ public sealed class ResNetTests(ITestOutputHelper output)
     [Fact]
     public void Unsupported_depth_is_rejected_with_the_depth_in_the_message()
     {
-        var ex = Assert.Throws<ArgumentException>(() => new ResNet(depth: 152, stages: 4, width: 64, eps: 1e-5));
+        var ex = Assert.Throws<ArgumentException>(() => new ResNet(depth: 152, stages: 4, width: 64, norm: NormLayer.Factory(new BackboneConfig())));
         Assert.Contains("152", ex.Message);
     }
 }

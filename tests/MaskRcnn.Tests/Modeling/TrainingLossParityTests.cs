@@ -54,9 +54,9 @@ public sealed class TrainingLossParityTests(ITestOutputHelper output)
         string[] names = ["loss_objectness", "loss_rpn_box_reg", "loss_classifier", "loss_box_reg", "loss_mask"];
         Assert.Equal(names.Order(), losses.Keys.Order());
         var errors = names.ToDictionary(n => n, n => RelativeError(losses, n, c.Expected[n]));
-        // The RPN losses and the box-regression and mask losses agree to ~1e-6. The classifier's cross-entropy
-        // is the most sensitive to the float32 noise in the RPN's proposals (sliver boxes differ by up to
-        // ~0.01 px); on torchvision's own proposals it agrees exactly (next test), so 1e-3 bounds it here.
+        // All five agree to ~1e-6 on this fixture. The classifier's cross-entropy is the most sensitive to the
+        // float32 noise in the RPN's proposals (sliver boxes differ by up to ~0.01 px): an earlier seed showed
+        // 1.3e-4 end to end but an exact match on torchvision's own proposals (next test), so 1e-3 bounds it here.
         foreach (var (name, rel) in errors) Assert.True(rel < (name == "loss_classifier" ? 1e-3 : 1e-4), $"{name}: relative error {rel}");
 
         using var total = losses.Values.Aggregate((a, b) => a + b);

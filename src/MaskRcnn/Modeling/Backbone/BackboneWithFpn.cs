@@ -9,15 +9,14 @@ namespace MaskRcnn.Modeling.Backbone;
 /// </summary>
 public sealed class BackboneWithFpn : DetectionBackbone
 {
-#pragma warning disable IDE1006
+    // Field names are torchvision's state-dict names (registered by RegisterComponents).
     readonly ResNet body;
     readonly FeaturePyramidNetwork fpn;
-#pragma warning restore IDE1006
     readonly long _outChannels;
 
     public BackboneWithFpn(BackboneConfig config) : base(nameof(BackboneWithFpn))
     {
-        body = new ResNet(config.Depth, stages: 4, config.Width, config.FrozenBatchNormEps);
+        body = new ResNet(config.Depth, stages: 4, config.Width, NormLayer.Factory(config));
         body.FreezeAllBut(config.TrainableLayers);
         fpn = new FeaturePyramidNetwork(body.StageChannels, config.FpnOutChannels);
         _outChannels = config.FpnOutChannels;

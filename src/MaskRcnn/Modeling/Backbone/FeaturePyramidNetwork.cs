@@ -12,10 +12,9 @@ namespace MaskRcnn.Modeling.Backbone;
 /// </summary>
 public sealed class FeaturePyramidNetwork : nn.Module
 {
-#pragma warning disable IDE1006
+    // Field names are torchvision's state-dict names (registered by RegisterComponents).
     readonly ModuleList<Sequential> inner_blocks = new();
     readonly ModuleList<Sequential> layer_blocks = new();
-#pragma warning restore IDE1006
 
     public FeaturePyramidNetwork(IReadOnlyList<long> inChannels, long outChannels) : base(nameof(FeaturePyramidNetwork))
     {

@@ -11,12 +11,11 @@ namespace MaskRcnn.Modeling.Backbone;
 public sealed class FrozenBatchNorm2d : nn.Module<Tensor, Tensor>
 {
     readonly double _eps;
-#pragma warning disable IDE1006 // torchvision's buffer names
+    // Field names are torchvision's state-dict names.
     readonly Tensor weight;
     readonly Tensor bias;
     readonly Tensor running_mean;
     readonly Tensor running_var;
-#pragma warning restore IDE1006
 
     public FrozenBatchNorm2d(long numFeatures, double eps) : base(nameof(FrozenBatchNorm2d))
     {

@@ -10,9 +10,8 @@ namespace MaskRcnn.Modeling.Backbone;
 /// </summary>
 public sealed class Res5Head : nn.Module<Tensor, Tensor>
 {
-#pragma warning disable IDE1006
+    // Field names are torchvision's state-dict names (registered by RegisterComponents).
     readonly Sequential layer4;
-#pragma warning restore IDE1006
 
     public long OutChannels { get; }
 
@@ -22,7 +21,7 @@ public sealed class Res5Head : nn.Module<Tensor, Tensor>
         var spec = ResNet.Spec(config.Depth);
         int expansion = spec.Bottleneck ? Bottleneck.Expansion : BasicBlock.Expansion;
         long inPlanes = (long)config.Width * 4 * expansion;
-        layer4 = ResNet.MakeStage(spec.Bottleneck, ref inPlanes, (long)config.Width * 8, spec.Blocks[3], config.C4Res5Stride, config.FrozenBatchNormEps);
+        layer4 = ResNet.MakeStage(spec.Bottleneck, ref inPlanes, (long)config.Width * 8, spec.Blocks[3], config.C4Res5Stride, NormLayer.Factory(config));
         OutChannels = inPlanes;
         RegisterComponents();
         ResNet.InitializeConvolutions(this);

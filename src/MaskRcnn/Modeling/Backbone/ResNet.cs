@@ -10,14 +10,13 @@ namespace MaskRcnn.Modeling.Backbone;
 /// </summary>
 public sealed class ResNet : nn.Module
 {
-#pragma warning disable IDE1006
+    // Field names are torchvision's state-dict names (registered by RegisterComponents).
     readonly Conv2d conv1;
-    readonly FrozenBatchNorm2d bn1;
+    readonly nn.Module<Tensor, Tensor> bn1;
     readonly Sequential layer1;
     readonly Sequential? layer2;
     readonly Sequential? layer3;
     readonly Sequential? layer4;
-#pragma warning restore IDE1006
     readonly List<Sequential> _stages = [];
 
     /// <summary>Output channels of each stage kept, in order.</summary>
@@ -26,17 +25,17 @@ public sealed class ResNet : nn.Module
     /// <param name="depth">18, 34, 50 or 101.</param>
     /// <param name="stages">How many of layer1..layer4 to build (3 for the C4 backbone).</param>
     /// <param name="width">Stem width (64 in torchvision); stage i has width·2^i planes.</param>
-    /// <param name="eps">FrozenBatchNorm2d epsilon.</param>
-    public ResNet(int depth, int stages, int width, double eps) : base(nameof(ResNet))
+    /// <param name="norm">Builds a normalisation layer for a channel count (see <see cref="NormLayer"/>).</param>
+    public ResNet(int depth, int stages, int width, Func<long, nn.Module<Tensor, Tensor>> norm) : base(nameof(ResNet))
     {
         var spec = Spec(depth);
         conv1 = nn.Conv2d(3, width, kernel_size: 7, stride: 2, padding: 3, bias: false);
-        bn1 = new FrozenBatchNorm2d(width, eps);
+        bn1 = norm(width);
         long inPlanes = width;
         var channels = new List<long>();
         for (int i = 0; i < stages; i++)
         {
-            var stage = MakeStage(spec.Bottleneck, ref inPlanes, (long)width << i, spec.Blocks[i], i == 0 ? 1 : 2, eps);
+            var stage = MakeStage(spec.Bottleneck, ref inPlanes, (long)width << i, spec.Blocks[i], i == 0 ? 1 : 2, norm);
             _stages.Add(stage);
             channels.Add(inPlanes);
         }
@@ -59,18 +58,18 @@ public sealed class ResNet : nn.Module
     };
 
     /// <summary>torchvision's <c>ResNet._make_layer</c>: the first block carries the stride and the projection shortcut.</summary>
-    internal static Sequential MakeStage(bool bottleneck, ref long inPlanes, long planes, int blocks, long stride, double eps)
+    internal static Sequential MakeStage(bool bottleneck, ref long inPlanes, long planes, int blocks, long stride, Func<long, nn.Module<Tensor, Tensor>> norm)
     {
         int expansion = bottleneck ? Bottleneck.Expansion : BasicBlock.Expansion;
         nn.Module<Tensor, Tensor>? downsample = null;
         if (stride != 1 || inPlanes != planes * expansion)
-            downsample = nn.Sequential(ResidualBlock.Conv1x1(inPlanes, planes * expansion, stride), new FrozenBatchNorm2d(planes * expansion, eps));
+            downsample = nn.Sequential(ResidualBlock.Conv1x1(inPlanes, planes * expansion, stride), norm(planes * expansion));
         var layers = new List<nn.Module<Tensor, Tensor>>();
         for (int i = 0; i < blocks; i++)
         {
             layers.Add(bottleneck
-                ? new Bottleneck(inPlanes, planes, i == 0 ? stride : 1, i == 0 ? downsample : null, eps)
-                : new BasicBlock(inPlanes, planes, i == 0 ? stride : 1, i == 0 ? downsample : null, eps));
+                ? new Bottleneck(inPlanes, planes, i == 0 ? stride : 1, i == 0 ? downsample : null, norm)
+                : new BasicBlock(inPlanes, planes, i == 0 ? stride : 1, i == 0 ? downsample : null, norm));
             inPlanes = planes * expansion;
         }
         return nn.Sequential(layers.ToArray());
@@ -105,12 +104,14 @@ public sealed class ResNet : nn.Module
 
     /// <summary>
     /// torchvision's <c>_resnet_fpn_extractor</c> freezing: only the last <paramref name="trainableLayers"/> of
-    /// layer4, layer3, layer2, layer1, conv1 keep gradients (bn1 has no parameters here).
+    /// layer4, layer3, layer2, layer1, conv1 keep gradients (and bn1 when all five do).
     /// </summary>
     public void FreezeAllBut(int trainableLayers)
     {
         string[] order = ["layer4", "layer3", "layer2", "layer1", "conv1"];
-        var trainable = order.Take(trainableLayers).ToArray();
+        var trainable = order.Take(trainableLayers).ToList();
+        // torchvision appends bn1 when everything trains (it only has parameters with BatchNorm2d).
+        if (trainableLayers == 5) trainable.Add("bn1");
         foreach (var (name, p) in named_parameters())
             if (!trainable.Any(prefix => name.StartsWith(prefix, StringComparison.Ordinal)))
                 p.requires_grad = false;

@@ -20,21 +20,20 @@ public abstract class ResidualBlock : nn.Module<Tensor, Tensor>
 public sealed class BasicBlock : ResidualBlock
 {
     public const int Expansion = 1;
-#pragma warning disable IDE1006
+    // Field names are torchvision's state-dict names (registered by RegisterComponents).
     readonly Conv2d conv1;
-    readonly FrozenBatchNorm2d bn1;
+    readonly nn.Module<Tensor, Tensor> bn1;
     readonly Conv2d conv2;
-    readonly FrozenBatchNorm2d bn2;
+    readonly nn.Module<Tensor, Tensor> bn2;
     readonly nn.Module<Tensor, Tensor>? downsample;
-#pragma warning restore IDE1006
 
-    public BasicBlock(long inPlanes, long planes, long stride, nn.Module<Tensor, Tensor>? downsample, double eps)
+    public BasicBlock(long inPlanes, long planes, long stride, nn.Module<Tensor, Tensor>? downsample, Func<long, nn.Module<Tensor, Tensor>> norm)
         : base(nameof(BasicBlock))
     {
         conv1 = Conv3x3(inPlanes, planes, stride);
-        bn1 = new FrozenBatchNorm2d(planes, eps);
+        bn1 = norm(planes);
         conv2 = Conv3x3(planes, planes);
-        bn2 = new FrozenBatchNorm2d(planes, eps);
+        bn2 = norm(planes);
         this.downsample = downsample;
         RegisterComponents();
     }
@@ -53,25 +52,24 @@ public sealed class BasicBlock : ResidualBlock
 public sealed class Bottleneck : ResidualBlock
 {
     public const int Expansion = 4;
-#pragma warning disable IDE1006
+    // Field names are torchvision's state-dict names (registered by RegisterComponents).
     readonly Conv2d conv1;
-    readonly FrozenBatchNorm2d bn1;
+    readonly nn.Module<Tensor, Tensor> bn1;
     readonly Conv2d conv2;
-    readonly FrozenBatchNorm2d bn2;
+    readonly nn.Module<Tensor, Tensor> bn2;
     readonly Conv2d conv3;
-    readonly FrozenBatchNorm2d bn3;
+    readonly nn.Module<Tensor, Tensor> bn3;
     readonly nn.Module<Tensor, Tensor>? downsample;
-#pragma warning restore IDE1006
 
-    public Bottleneck(long inPlanes, long planes, long stride, nn.Module<Tensor, Tensor>? downsample, double eps)
+    public Bottleneck(long inPlanes, long planes, long stride, nn.Module<Tensor, Tensor>? downsample, Func<long, nn.Module<Tensor, Tensor>> norm)
         : base(nameof(Bottleneck))
     {
         conv1 = Conv1x1(inPlanes, planes);
-        bn1 = new FrozenBatchNorm2d(planes, eps);
+        bn1 = norm(planes);
         conv2 = Conv3x3(planes, planes, stride);
-        bn2 = new FrozenBatchNorm2d(planes, eps);
+        bn2 = norm(planes);
         conv3 = Conv1x1(planes, planes * Expansion);
-        bn3 = new FrozenBatchNorm2d(planes * Expansion, eps);
+        bn3 = norm(planes * Expansion);
         this.downsample = downsample;
         RegisterComponents();
     }

@@ -9,13 +9,12 @@ namespace MaskRcnn.Modeling.Backbone;
 /// </summary>
 public sealed class ResNetC4Backbone : DetectionBackbone
 {
-#pragma warning disable IDE1006
+    // Field names are torchvision's state-dict names (registered by RegisterComponents).
     readonly ResNet body;
-#pragma warning restore IDE1006
 
     public ResNetC4Backbone(BackboneConfig config) : base(nameof(ResNetC4Backbone))
     {
-        body = new ResNet(config.Depth, stages: 3, config.Width, config.FrozenBatchNormEps);
+        body = new ResNet(config.Depth, stages: 3, config.Width, NormLayer.Factory(config));
         body.FreezeAllBut(config.TrainableLayers);
         RegisterComponents();
     }

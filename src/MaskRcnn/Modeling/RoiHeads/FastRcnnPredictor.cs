@@ -7,10 +7,9 @@ namespace MaskRcnn.Modeling.RoiHeads;
 /// <summary>torchvision's FastRCNNPredictor: class logits (K+1) and class-specific box deltas (4(K+1)).</summary>
 public sealed class FastRcnnPredictor : nn.Module
 {
-#pragma warning disable IDE1006
+    // Field names are torchvision's state-dict names (registered by RegisterComponents).
     readonly Linear cls_score;
     readonly Linear bbox_pred;
-#pragma warning restore IDE1006
 
     public FastRcnnPredictor(long inChannels, long numClasses) : base(nameof(FastRcnnPredictor))
     {

@@ -10,10 +10,9 @@ namespace MaskRcnn.Modeling.RoiHeads;
 /// </summary>
 public sealed class MaskRcnnPredictor : nn.Module<Tensor, Tensor>
 {
-#pragma warning disable IDE1006
+    // Field names are torchvision's state-dict names (registered by RegisterComponents).
     readonly ConvTranspose2d conv5_mask;
     readonly Conv2d mask_fcn_logits;
-#pragma warning restore IDE1006
 
     public MaskRcnnPredictor(long inChannels, long dimReduced, long numClasses) : base(nameof(MaskRcnnPredictor))
     {

@@ -16,12 +16,11 @@ public sealed record RoiHeadsOutput(IReadOnlyList<Detections> Detections, IReadO
 /// </summary>
 public sealed class RoiHeads : nn.Module
 {
-#pragma warning disable IDE1006
+    // Field names are torchvision's state-dict names (registered by RegisterComponents).
     readonly nn.Module<Tensor, Tensor> box_head;
     readonly FastRcnnPredictor box_predictor;
     readonly nn.Module<Tensor, Tensor>? mask_head;
     readonly MaskRcnnPredictor mask_predictor;
-#pragma warning restore IDE1006
     readonly RoiHeadsConfig _config;
     readonly MultiScaleRoiAlign _boxRoiPool;
     readonly MultiScaleRoiAlign _maskRoiPool;
@@ -52,7 +51,8 @@ public sealed class RoiHeads : nn.Module
         box_predictor = boxPredictor;
         mask_head = maskHead;
         mask_predictor = maskPredictor;
-        _maskFeatures = sharedMaskFeatures ?? maskHead!.call;
+        _maskFeatures = sharedMaskFeatures
+            ?? (maskHead is null ? throw new ArgumentException("the mask branch needs either a mask head or shared mask features") : maskHead.call);
         _boxRoiPool = new MultiScaleRoiAlign((boxRoiSize, boxRoiSize), config.BoxSamplingRatio);
         _maskRoiPool = new MultiScaleRoiAlign((maskRoiSize, maskRoiSize), config.MaskSamplingRatio);
         var w = config.BboxRegWeights;

@@ -7,10 +7,9 @@ namespace MaskRcnn.Modeling.RoiHeads;
 /// <summary>torchvision's TwoMLPHead: flatten the pooled RoI, then fc6 and fc7, each followed by ReLU.</summary>
 public sealed class TwoMlpHead : nn.Module<Tensor, Tensor>
 {
-#pragma warning disable IDE1006
+    // Field names are torchvision's state-dict names (registered by RegisterComponents).
     readonly Linear fc6;
     readonly Linear fc7;
-#pragma warning restore IDE1006
 
     public TwoMlpHead(long inFeatures, long representationSize) : base(nameof(TwoMlpHead))
     {

@@ -16,9 +16,8 @@ public sealed record RpnOutput(IReadOnlyList<Tensor> Proposals, IReadOnlyList<Te
 /// </summary>
 public sealed class RegionProposalNetwork : nn.Module
 {
-#pragma warning disable IDE1006
+    // Field names are torchvision's state-dict names (registered by RegisterComponents).
     readonly RpnHead head;
-#pragma warning restore IDE1006
     readonly RpnConfig _config;
     readonly AnchorGenerator _anchorGenerator;
     readonly BoxCoder _boxCoder = new(1.0, 1.0, 1.0, 1.0);

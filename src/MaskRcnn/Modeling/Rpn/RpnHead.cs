@@ -10,11 +10,10 @@ namespace MaskRcnn.Modeling.Rpn;
 /// </summary>
 public sealed class RpnHead : nn.Module
 {
-#pragma warning disable IDE1006
+    // Field names are torchvision's state-dict names (registered by RegisterComponents).
     readonly Sequential conv;
     readonly Conv2d cls_logits;
     readonly Conv2d bbox_pred;
-#pragma warning restore IDE1006
 
     public RpnHead(long inChannels, long numAnchors) : base(nameof(RpnHead))
     {

@@ -1,0 +1,124 @@
+using MaskRcnn.Data.Images;
+using MaskRcnn.Data.Masks;
+using MaskRcnn.Modeling;
+using MaskRcnn.Structures;
+using MaskRcnn.Weights;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MaskRcnn.Inference;
+
+/// <summary>
+/// Runs a Mask R-CNN on images and hands back plain managed results (<see cref="InstancePrediction"/>): no tensor
+/// outlives a call, so callers never dispose anything but the predictor itself.
+/// </summary>
+public sealed class Predictor : IDisposable
+{
+    readonly bool _ownsModel;
+
+    public MaskRcnnModel Model { get; }
+    public PredictorOptions Options { get; }
+    public ClassMap Classes { get; }
+
+    /// <summary>Where the weights came from; null for a predictor around an in-memory model.</summary>
+    public WeightsSource? Weights { get; }
+
+    /// <summary>Where the model config came from (a file, the weights' metadata, defaults).</summary>
+    public string ConfigOrigin { get; }
+
+    /// <summary>A predictor around <paramref name="model"/>, which stays the caller's (not disposed with the predictor).</summary>
+    public Predictor(MaskRcnnModel model, PredictorOptions? options = null)
+        : this(model, options, ownsModel: false, weights: null, configOrigin: "in-memory model") { }
+
+    Predictor(MaskRcnnModel model, PredictorOptions? options, bool ownsModel, WeightsSource? weights, string configOrigin)
+    {
+        Model = model;
+        Options = options ?? new PredictorOptions();
+        Classes = Options.Classes ?? ClassMap.FromConfig(model.Config);
+        if (Classes.Classes.Count != model.Config.NumClasses - 1)
+            throw new ArgumentException($"the class map names {Classes.Classes.Count} classes but the model has {model.Config.NumClasses - 1} (plus background)");
+        _ownsModel = ownsModel;
+        Weights = weights;
+        ConfigOrigin = configOrigin;
+    }
+
+    /// <summary>
+    /// Builds the model and loads its weights (strictly: every key and shape must match). The config is chosen by
+    /// <see cref="ModelConfigResolver"/>: <paramref name="configPath"/>, else the one stored with the weights, else
+    /// ResNet-50-FPN with <paramref name="numClasses"/> (or the class count the weights show).
+    /// </summary>
+    /// <param name="weightsPath">A <c>.safetensors</c> or <c>.pth</c> file, or a training checkpoint or run folder.</param>
+    /// <param name="configPath">A model config JSON file; null to use the stored one or the defaults.</param>
+    /// <param name="numClasses">Classes including background, for weights without a stored config.</param>
+    /// <param name="options">Thresholds and class names; null for the defaults.</param>
+    /// <exception cref="WeightsMismatchException">The weights do not fit the model; lists the keys and names the file.</exception>
+    public static Predictor Load(string weightsPath, string? configPath = null, int? numClasses = null, PredictorOptions? options = null)
+    {
+        var source = WeightsSource.Open(weightsPath);
+        var state = StateDictFile.Read(source.Path);
+        try
+        {
+            var config = ModelConfigResolver.Resolve(source, configPath, numClasses, state);
+            var model = new MaskRcnnModel(config.Config);
+            try
+            {
+                StateDictLoader.Load(model, state, source.Path);
+                return new Predictor(model, options, ownsModel: true, source, config.Origin);
+            }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
+        }
+        finally
+        {
+            foreach (var t in state.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>Detections in the image file at <paramref name="imagePath"/> (PNG or JPEG), by score descending.</summary>
+    public IReadOnlyList<InstancePrediction> Predict(string imagePath) => Predict(ImageIo.Load(imagePath));
+
+    /// <summary>Detections in <paramref name="image"/>, by score descending.</summary>
+    public IReadOnlyList<InstancePrediction> Predict(RgbImage image) => Predict([image])[0];
+
+    /// <summary>Detections per image, the images run as one batch (padded to a common size, as torchvision does).</summary>
+    public IReadOnlyList<IReadOnlyList<InstancePrediction>> Predict(IReadOnlyList<RgbImage> images)
+    {
+        using var scope = NewDisposeScope();
+        var detections = Model.Predict(images.Select(ImageIo.ToTensor).ToList());
+        return detections.Select(ToInstances).ToList();
+    }
+
+    IReadOnlyList<InstancePrediction> ToInstances(Detections d)
+    {
+        using var scope = NewDisposeScope();
+        var scores = d.Scores.data<float>().ToArray();
+        // Stable, so equal scores keep the model's order.
+        var keep = Enumerable.Range(0, scores.Length).Where(i => scores[i] >= Options.ScoreThreshold)
+            .OrderByDescending(i => scores[i]).Select(i => (long)i).ToArray();
+        if (keep.Length == 0) return [];
+        var boxes = d.Boxes.contiguous().data<float>().ToArray();
+        var labels = d.Labels.data<long>().ToArray();
+        int h = (int)d.Masks.shape[^2], w = (int)d.Masks.shape[^1];
+        // torchvision's references binarise with "masks > 0.5" (strictly above).
+        using var index = tensor(keep);
+        var binary = d.Masks.index_select(0, index).squeeze(1).gt(Options.MaskThreshold).to(ScalarType.Byte).contiguous().data<byte>().ToArray();
+        var result = new List<InstancePrediction>(keep.Length);
+        for (int k = 0; k < keep.Length; k++)
+        {
+            int i = (int)keep[k];
+            var mask = binary.AsSpan(k * h * w, h * w).ToArray();
+            var info = Classes[(int)labels[i]];
+            result.Add(new InstancePrediction((int)labels[i], info.Name, info.CategoryId, scores[i],
+                boxes.AsSpan(4 * i, 4).ToArray(), mask, MaskApi.Encode(mask, h, w)));
+        }
+        return result;
+    }
+
+    public void Dispose()
+    {
+        if (_ownsModel) Model.Dispose();
+    }
+}
