@@ -22,8 +22,8 @@ static class BenchmarkCommand
     public static Command Create(CliContext context)
     {
         var weights = CommonOptions.Weights(required: true);
-        var numClasses = new Option<int?>("--num-classes") { Description = "Classes including background, when no --config is given (default 91)" };
-        var config = new Option<FileInfo?>("--config") { Description = "Model config JSON (MaskRcnnConfig); thresholds given as options override it" };
+        var numClasses = CommonOptions.NumClasses();
+        var config = CommonOptions.ModelConfig();
         var input = new Option<FileInfo>("--input", "-i") { Description = "Image to run on (JPEG or PNG)", Required = true };
         var warmup = new Option<int>("--warmup") { Description = "Untimed passes first", DefaultValueFactory = _ => 2 };
         var runs = new Option<int>("--runs", "-n") { Description = "Timed passes", DefaultValueFactory = _ => 5 };
@@ -51,10 +51,8 @@ static class BenchmarkCommand
             int threadCount = parse.GetValue(threads);
             if (threadCount > 0) torch.set_num_threads(threadCount);
 
-            var modelConfig = thresholds.ApplyTo(ReadConfig(parse.GetValue(config), parse.GetValue(numClasses)), parse);
-            using var model = new MaskRcnnModel(modelConfig);
-            string weightsPath = parse.GetValue(weights)!.FullName;
-            model.LoadWeights(weightsPath);
+            using var model = LoadModel(parse.GetValue(weights)!.FullName, parse.GetValue(config)?.FullName, parse.GetValue(numClasses),
+                c => thresholds.ApplyTo(c, parse));
             string mode = parse.GetValue(precision)!;
             if (mode == "bf16") Bf16Autocast.Apply(model);
 
@@ -77,22 +75,32 @@ static class BenchmarkCommand
         return command;
     }
 
-    static MaskRcnnConfig ReadConfig(FileInfo? file, int? numClasses)
+    /// <summary>
+    /// The model as <see cref="Predictor.Load"/> builds it (config from the file, the weights' metadata or the class
+    /// count), with the threshold options applied to the config before the model is built.
+    /// </summary>
+    static MaskRcnnModel LoadModel(string weightsPath, string? configPath, int? numClasses, Func<MaskRcnnConfig, MaskRcnnConfig> adjust)
     {
-        if (file is null) return MaskRcnnConfig.ResNet50Fpn(numClasses ?? 91);
-        if (!file.Exists) throw new CliException($"{file.FullName}: config file not found");
-        MaskRcnnConfig config;
+        var source = WeightsSource.Open(weightsPath);
+        var state = StateDictFile.Read(source.Path);
         try
         {
-            config = MaskRcnnConfig.FromJson(File.ReadAllText(file.FullName));
+            var model = new MaskRcnnModel(adjust(ModelConfigResolver.Resolve(source, configPath, numClasses, state).Config));
+            try
+            {
+                StateDictLoader.Load(model, state, source.Path);
+                return model;
+            }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
         }
-        catch (JsonException e)
+        finally
         {
-            throw new CliException($"{file.FullName}: not a valid model config ({e.Message})");
+            foreach (var t in state.Values) t.Dispose();
         }
-        if (numClasses is int n && n != config.NumClasses)
-            throw new CliException($"--num-classes {n} disagrees with {file.Name} (NumClasses {config.NumClasses})", ExitCodes.Usage);
-        return config;
     }
 
     static void SaveDetections(Detections d, Tensor image, string path)
