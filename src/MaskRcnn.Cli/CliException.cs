@@ -4,7 +4,4 @@ namespace MaskRcnn.Cli;
 public sealed class CliException(string message, int exitCode = ExitCodes.Failure) : Exception(message)
 {
     public int ExitCode { get; } = exitCode;
-
-    /// <summary>For commands whose library parts are still being written.</summary>
-    public static CliException NotAvailableYet(string missing) => new($"not available yet: {missing}");
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.Reflection;
+using System.Runtime.InteropServices;
 using MaskRcnn.Cli.Commands;
 
 namespace MaskRcnn.Cli;
@@ -12,16 +13,30 @@ public static class Program
     public static int Main(string[] args)
     {
         bool interactive = !Console.IsOutputRedirected && !Console.IsErrorRedirected;
-        return Run(args, Console.Out, Console.Error, interactive);
+        using var stop = new CancellationTokenSource();
+        // The first Ctrl+C (or SIGTERM) asks the command to stop cleanly; a second Ctrl+C ends the process at once.
+        Console.CancelKeyPress += (_, e) =>
+        {
+            if (stop.IsCancellationRequested) return;
+            e.Cancel = true;
+            Console.Error.WriteLine("maskrcnn: stopping after the current step (Ctrl+C again to abort)");
+            stop.Cancel();
+        };
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        });
+        return Run(args, Console.Out, Console.Error, interactive, stop.Token);
     }
 
     /// <summary>
     /// Runs the CLI in-process. Exit codes: 0 success, 1 runtime failure, 2 usage error. Errors are one line on
     /// <paramref name="err"/> (<c>maskrcnn: error: ...</c>); <c>--verbose</c> adds the stack trace.
     /// </summary>
-    public static int Run(string[] args, TextWriter @out, TextWriter err, bool interactive = false)
+    public static int Run(string[] args, TextWriter @out, TextWriter err, bool interactive = false, CancellationToken cancellation = default)
     {
-        var context = new CliContext(@out, err, interactive);
+        var context = new CliContext(@out, err, interactive, cancellation);
         var root = BuildRootCommand(context);
         var verboseOption = root.Options.OfType<Option<bool>>().Single(o => o.Name == VerboseOption);
         var parse = root.Parse(args);
@@ -33,7 +48,15 @@ public static class Program
         bool verbose = parse.GetValue(verboseOption);
         try
         {
-            return parse.Invoke(new InvocationConfiguration { Output = @out, Error = err, EnableDefaultExceptionHandler = false });
+            return parse.Invoke(new InvocationConfiguration
+            {
+                Output = @out,
+                Error = err,
+                EnableDefaultExceptionHandler = false,
+                // Termination signals are handled in Main (CliContext.Cancellation): stopping a training cleanly
+                // takes far longer than the grace period System.CommandLine would give.
+                ProcessTerminationTimeout = null,
+            });
         }
         catch (Exception e)
         {

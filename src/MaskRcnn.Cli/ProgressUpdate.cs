@@ -14,6 +14,14 @@ public sealed record ProgressUpdate(long Done, long Total, TimeSpan Elapsed, Tim
             $"loss {p.TotalLoss.ToString("0.000", c)} ({terms}) lr {p.LearningRate.ToString("0.#####", c)}");
     }
 
+    /// <summary>Forwards a trainer's progress to a progress display.</summary>
+    public static IProgress<TrainingProgress> ForTraining(IProgress<ProgressUpdate> display) => new TrainingAdapter(display);
+
+    sealed class TrainingAdapter(IProgress<ProgressUpdate> display) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => display.Report(FromTraining(value));
+    }
+
     // "loss_rpn_box_reg" -> "rpn_box_reg": the prefix repeats on every term.
     static string Short(string term) => term.StartsWith("loss_", StringComparison.Ordinal) ? term[5..] : term;
 }

@@ -48,8 +48,7 @@ static class BenchmarkCommand
         {
             if (parse.GetValue(warmup) < 0) throw new CliException("--warmup cannot be negative", ExitCodes.Usage);
             if (parse.GetValue(runs) < 1) throw new CliException("--runs must be at least 1", ExitCodes.Usage);
-            int threadCount = parse.GetValue(threads);
-            if (threadCount > 0) torch.set_num_threads(threadCount);
+            ThreadSettings.Apply(parse.GetValue(threads));
 
             using var model = LoadModel(parse.GetValue(weights)!.FullName, parse.GetValue(config)?.FullName, parse.GetValue(numClasses),
                 c => thresholds.ApplyTo(c, parse));

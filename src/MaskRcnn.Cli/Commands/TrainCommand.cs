@@ -36,7 +36,20 @@ static class TrainCommand
             images, annotations, valImages, valAnnotations, output, weights, batchSize, lr, iterations, minutes, resume,
             checkpointEvery, evalEvery, logEvery, normWeightDecay, clipGradNorm, tensorBoard, seed, workers, threads,
         };
-        command.SetAction(_ => Unavailable.Fail("the Mask R-CNN model (Modeling/MaskRcnnModel) and the COCO data loader (Data/CocoDataset, Data/DataLoader)"));
+        command.SetAction(parse =>
+        {
+            ThreadSettings.Apply(parse.GetValue(threads));
+            if ((parse.GetValue(valImages) is null) != (parse.GetValue(valAnnotations) is null))
+                throw new CliException("--val-images and --val-annotations go together", ExitCodes.Usage);
+            var request = new TrainingRequest(
+                parse.GetValue(images)!.FullName, parse.GetValue(annotations)!.FullName,
+                parse.GetValue(valImages)?.FullName, parse.GetValue(valAnnotations)?.FullName, parse.GetValue(output)!.FullName,
+                parse.GetValue(weights)?.FullName, parse.GetValue(batchSize), parse.GetValue(lr), parse.GetValue(iterations),
+                parse.GetValue(minutes), parse.GetValue(resume)?.FullName, parse.GetValue(checkpointEvery), parse.GetValue(evalEvery),
+                parse.GetValue(logEvery), parse.GetValue(normWeightDecay), parse.GetValue(clipGradNorm), parse.GetValue(tensorBoard),
+                parse.GetValue(seed), parse.GetValue(workers));
+            return TrainingSetup.Run(request, context);
+        });
         return command;
     }
 }

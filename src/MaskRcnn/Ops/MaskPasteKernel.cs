@@ -3,7 +3,8 @@ namespace MaskRcnn.Ops;
 /// <summary>
 /// CPU paste of padded masks into image-sized planes: bilinear resizing (align_corners=False, ATen's
 /// upsample_bilinear2d arithmetic) evaluated only at the pixels of each box that fall inside the image,
-/// written straight into the zeroed output.
+/// written straight into the output. Every output element is written once (zeros outside the box),
+/// so the image-sized output needs no separate zero-fill pass.
 /// </summary>
 internal static unsafe class MaskPasteKernel
 {
@@ -12,7 +13,7 @@ internal static unsafe class MaskPasteKernel
 
     /// <summary>
     /// masks: contiguous float32 [count, maskH, maskW], unpadded; boxes: expanded integer boxes, count*4
-    /// (x0, y0, x1, y1); output: contiguous zeroed float32 [count, imageH, imageW].
+    /// (x0, y0, x1, y1); output: contiguous float32 [count, imageH, imageW], uninitialised.
     /// </summary>
     public static void Paste(nint masks, int count, int maskH, int maskW, int padding, long[] boxes,
         int imageH, int imageW, nint output)
@@ -25,8 +26,15 @@ internal static unsafe class MaskPasteKernel
             int w = (int)Math.Max(x1 - x0 + 1, 1), h = (int)Math.Max(y1 - y0 + 1, 1);
             int xa = (int)Math.Max(x0, 0), xb = (int)Math.Min(x1 + 1, imageW);
             int ya = (int)Math.Max(y0, 0), yb = (int)Math.Min(y1 + 1, imageH);
+            float* plane = (float*)output + (long)n * imageH * imageW;
             // A box wholly outside the image pastes nothing (torchvision raises on such a box).
-            if (xa >= xb || ya >= yb) return padded;
+            if (xa >= xb || ya >= yb)
+            {
+                Clear(plane, (long)imageH * imageW);
+                return padded;
+            }
+            Clear(plane, (long)ya * imageW);
+            Clear(plane + (long)yb * imageW, (long)(imageH - yb) * imageW);
 
             if (padded.Length < paddedH * paddedW) padded = new float[paddedH * paddedW];
             Array.Clear(padded, 0, paddedH * paddedW);
@@ -36,7 +44,6 @@ internal static unsafe class MaskPasteKernel
 
             var columns = new Tap[xb - xa];
             for (int x = xa; x < xb; x++) columns[x - xa] = Source((int)(x - x0), paddedW, w);
-            float* plane = (float*)output + (long)n * imageH * imageW;
             fixed (float* p = padded)
             {
                 for (int y = ya; y < yb; y++)
@@ -44,6 +51,8 @@ internal static unsafe class MaskPasteKernel
                     var row = Source((int)(y - y0), paddedH, h);
                     float* top = p + row.Low * paddedW, bottom = p + row.High * paddedW;
                     float* dst = plane + (long)y * imageW;
+                    new Span<float>(dst, xa).Clear();
+                    new Span<float>(dst + xb, imageW - xb).Clear();
                     for (int x = xa; x < xb; x++)
                     {
                         var c = columns[x - xa];
@@ -55,6 +64,12 @@ internal static unsafe class MaskPasteKernel
             }
             return padded;
         }, _ => { });
+    }
+
+    static void Clear(float* start, long count)
+    {
+        for (long done = 0; done < count; done += int.MaxValue)
+            new Span<float>(start + done, (int)Math.Min(count - done, int.MaxValue)).Clear();
     }
 
     /// <summary>ATen's compute_source_index_and_lambda for align_corners=False, in float32.</summary>

@@ -47,8 +47,10 @@ public static class MaskPaster
     static Tensor PasteOnCpu(Tensor masks, long[] boxes, (long Height, long Width) imageSize, int padding)
     {
         long n = masks.shape[0];
-        var output = zeros([n, 1, imageSize.Height, imageSize.Width], ScalarType.Float32);
-        if (n == 0 || imageSize.Height == 0 || imageSize.Width == 0) return output;
+        if (n == 0 || imageSize.Height == 0 || imageSize.Width == 0)
+            return zeros([n, 1, imageSize.Height, imageSize.Width], ScalarType.Float32);
+        // Uninitialised: the kernel writes every element, zeros included.
+        var output = empty([n, 1, imageSize.Height, imageSize.Width], ScalarType.Float32);
         using var source = masks.detach().to(ScalarType.Float32).contiguous();
         MaskPasteKernel.Paste(TensorAddress.Of(source), (int)n, (int)masks.shape[2], (int)masks.shape[3], padding, boxes,
             (int)imageSize.Height, (int)imageSize.Width, TensorAddress.Of(output));

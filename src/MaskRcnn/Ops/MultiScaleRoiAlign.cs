@@ -97,6 +97,8 @@ public sealed class MultiScaleRoiAlign((int Height, int Width) outputSize, int s
         for (int i = 0; i < features.Count; i++)
         {
             RoiInputs.CheckFeatures(features[i], op, $"features[{i}]");
+            if (features[i].device_type != features[0].device_type || features[i].device_index != features[0].device_index)
+                throw new ArgumentException($"{op}: features[{i}] is on {features[i].device}, features[0] on {features[0].device}.", nameof(features));
             if (features[i].shape[0] < boxesPerImage.Count || features[i].shape[1] != features[0].shape[1])
                 throw new ArgumentException(
                     $"{op}: features[{i}] is [{string.Join(",", features[i].shape)}]; every level needs {boxesPerImage.Count} image(s) and {features[0].shape[1]} channels.", nameof(features));

@@ -30,8 +30,7 @@ internal sealed class RoiAlignFunction : autograd.SingleTensorFunction<RoiAlignF
         var features = vars.Skip(1).Cast<Tensor>().ToArray();
         ctx.save_data("plan", plan);
         ctx.save_data("shapes", features.Select(f => f.shape).ToArray());
-        var first = features[0];
-        int channels = (int)first.shape[1];
+        int channels = (int)features[0].shape[1];
         var output = zeros([plan.Count, channels, plan.PooledHeight, plan.PooledWidth], ScalarType.Float32);
         if (output.numel() == 0)
             return output;
@@ -40,15 +39,15 @@ internal sealed class RoiAlignFunction : autograd.SingleTensorFunction<RoiAlignF
         var used = new bool[features.Length];
         if (plan.RoiLevels is null) used[0] = true;
         else foreach (int level in plan.RoiLevels) used[level] = true;
-        var contiguous = features.Select((f, i) => used[i] ? f.permute(0, 2, 3, 1).contiguous() : empty(0, 0, 0, 0)).ToArray();
+        var channelsLast = features.Select((f, i) => used[i] ? f.permute(0, 2, 3, 1).contiguous() : empty(0, 0, 0, 0)).ToArray();
         try
         {
-            RoiAlignKernel.Forward(Levels(contiguous, plan), plan.Rois, plan.RoiLevels, channels,
+            RoiAlignKernel.Forward(Levels(channelsLast, plan), plan.Rois, plan.RoiLevels, channels,
                 plan.PooledHeight, plan.PooledWidth, plan.SamplingRatio, plan.Aligned, TensorAddress.Of(output));
         }
         finally
         {
-            foreach (var c in contiguous) c.Dispose();
+            foreach (var c in channelsLast) c.Dispose();
         }
         return output;
     }

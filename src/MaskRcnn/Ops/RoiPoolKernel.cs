@@ -23,7 +23,7 @@ internal static unsafe class RoiPoolKernel
         return new Bins((int)rois[o], startH, startW, (float)roiH / pooledH, (float)roiW / pooledW);
     }
 
-    static (int Start, int End) Span(int p, float binSize, int roiStart, int size)
+    static (int Start, int End) BinRange(int p, float binSize, int roiStart, int size)
     {
         int start = (int)MathF.Floor(p * binSize) + roiStart;
         int end = (int)MathF.Ceiling((p + 1) * binSize) + roiStart;
@@ -42,10 +42,10 @@ internal static unsafe class RoiPoolKernel
             var r = Locate(rois, n, scale, pooledH, pooledW);
             for (int ph = 0; ph < pooledH; ph++)
             {
-                var (hStart, hEnd) = Span(ph, r.BinH, r.StartH, height);
+                var (hStart, hEnd) = BinRange(ph, r.BinH, r.StartH, height);
                 for (int pw = 0; pw < pooledW; pw++)
                 {
-                    var (wStart, wEnd) = Span(pw, r.BinW, r.StartW, width);
+                    var (wStart, wEnd) = BinRange(pw, r.BinW, r.StartW, width);
                     bool empty = hEnd <= hStart || wEnd <= wStart;
                     for (int c = 0; c < channels; c++)
                     {

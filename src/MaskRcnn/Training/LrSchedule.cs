@@ -45,14 +45,18 @@ public sealed record LrSchedule(
     }
 
     /// <summary>
-    /// The same schedule compressed or stretched to <paramref name="totalIterations"/>: warm-up and milestones
-    /// keep their fraction of the run (used when a time budget fixes the run length).
+    /// The same schedule compressed or stretched to <paramref name="totalIterations"/> (used when a time budget
+    /// fixes the run length): milestones keep their fraction of the run. The warm-up keeps its fraction too but
+    /// lasts at least <see cref="MinimumWarmupFraction"/> of the run (never longer than before): the paper's
+    /// 1000 of 160k iterations would shrink to one or two iterations in a short run, which then diverges at full rate.
     /// </summary>
     public LrSchedule ScaledToIterations(int totalIterations)
     {
         if (totalIterations < 1) throw new ArgumentOutOfRangeException(nameof(totalIterations), totalIterations, "a run needs at least 1 iteration");
         double scale = (double)totalIterations / TotalIterations;
-        int warmup = WarmupIterations == 0 ? 0 : Math.Max(1, (int)Math.Round(WarmupIterations * scale));
+        int proportional = (int)Math.Round(WarmupIterations * scale);
+        int warmup = WarmupIterations == 0 ? 0
+            : Math.Max(1, Math.Min(WarmupIterations, Math.Max(proportional, (int)Math.Ceiling(MinimumWarmupFraction * totalIterations))));
         return this with
         {
             TotalIterations = totalIterations,
@@ -60,6 +64,9 @@ public sealed record LrSchedule(
             Milestones = Milestones.Select(m => (int)Math.Round(m * scale)).ToArray(),
         };
     }
+
+    /// <summary>The shortest warm-up, as a fraction of the run, that <see cref="ScaledToIterations"/> produces.</summary>
+    public const double MinimumWarmupFraction = 0.05;
 
     /// <summary>The rate for the (0-based) iteration.</summary>
     public double LearningRate(int iteration)

@@ -71,10 +71,17 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
         }
 
         int iteration = start;
+        bool budgetExhausted = false;
         // Under a time budget the schedule's own length does not count until the speed probe has fixed it.
         for (; !lengthFixed || iteration < schedule.TotalIterations; iteration++)
         {
             if (cancellation.IsCancellationRequested) break;
+            // The length fixed after the probe assumes the probe's speed; if the machine slows down, the budget still holds.
+            if (lengthFixed && options.TimeBudget is TimeSpan budget && resumeFrom is null && clock.Elapsed >= budget - options.BudgetReserve)
+            {
+                budgetExhausted = true;
+                break;
+            }
             double lr = schedule.LearningRate(iteration);
             optimizer.LearningRate = lr;
             var (losses, total) = Step(optimizer, iteration, lastCheckpoint);
@@ -110,7 +117,7 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
                 SaveCheckpoint(completed);
         }
 
-        bool cancelled = iteration < schedule.TotalIterations;
+        bool cancelled = iteration < schedule.TotalIterations && !budgetExhausted;
         string final = iteration == start && lastCheckpoint is not null ? lastCheckpoint : SaveCheckpoint(iteration);
         if (Validate is not null && !cancelled) RunValidation(iteration);
         return new TrainingResult(iteration, schedule, final, clock.Elapsed, cancelled, lastMetrics);

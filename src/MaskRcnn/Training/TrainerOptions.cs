@@ -24,7 +24,11 @@ public sealed record TrainerOptions
     /// <summary>Run the validation delegate every this many iterations (0: only at the end, if one is given).</summary>
     public int ValidateEvery { get; init; } = 0;
 
-    /// <summary>Wall-clock budget; the run length is fixed after <see cref="SpeedProbeIterations"/> iterations.</summary>
+    /// <summary>
+    /// Wall-clock budget; the run length (and so the schedule) is fixed after <see cref="SpeedProbeIterations"/>
+    /// iterations, and the run also stops early, with a checkpoint and the final validation, if the machine slows
+    /// down so much that the budget (less <see cref="BudgetReserve"/>) runs out first.
+    /// </summary>
     public TimeSpan? TimeBudget { get; init; }
 
     /// <summary>Iterations timed to measure the speed under a time budget (the first one, which warms caches, is excluded).</summary>

@@ -64,6 +64,39 @@ public sealed record OverlayRenderer
         return RgbBitmap.ToRgb(bitmap);
     }
 
+    /// <summary>
+    /// Like <see cref="Render(RgbImage, IReadOnlyList{InstanceOverlay})"/> on the image resized by
+    /// <paramref name="scale"/> (bilinear; masks nearest-neighbour), so that small images get legible captions
+    /// and crisp contours at display size.
+    /// </summary>
+    public RgbImage Render(RgbImage image, IReadOnlyList<InstanceOverlay> instances, double scale)
+    {
+        if (!(scale > 0)) throw new ArgumentOutOfRangeException(nameof(scale), scale, "the scale must be positive");
+        if (scale == 1) return Render(image, instances);
+        int w = Math.Max(1, (int)Math.Round(image.Width * scale)), h = Math.Max(1, (int)Math.Round(image.Height * scale));
+        using var source = RgbBitmap.FromRgb(image);
+        using var resized = source.Resize(new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Opaque), new SKSamplingOptions(SKFilterMode.Linear))
+            ?? throw new InvalidOperationException($"resizing a {image.Width}×{image.Height} image to {w}×{h} failed");
+        Draw(resized, instances.Select(i => Scaled(i, image.Width, image.Height, w, h)).ToList());
+        return RgbBitmap.ToRgb(resized);
+    }
+
+    static InstanceOverlay Scaled(InstanceOverlay instance, int fromW, int fromH, int toW, int toH)
+    {
+        float sx = (float)toW / fromW, sy = (float)toH / fromH;
+        var box = new BoxXyxy(instance.Box.X1 * sx, instance.Box.Y1 * sy, instance.Box.X2 * sx, instance.Box.Y2 * sy);
+        if (instance.Mask is not byte[] mask) return instance with { Box = box };
+        if (mask.Length != fromW * fromH)
+            throw new ArgumentException($"instance {instance.Label}: mask has {mask.Length} values, the image {fromW}×{fromH} needs {fromW * fromH}");
+        var scaled = new byte[toW * toH];
+        for (int y = 0; y < toH; y++)
+        {
+            int srcRow = Math.Min(fromH - 1, (int)((y + 0.5f) / sy)) * fromW;
+            for (int x = 0; x < toW; x++) scaled[y * toW + x] = mask[srcRow + Math.Min(fromW - 1, (int)((x + 0.5f) / sx))];
+        }
+        return instance with { Box = box, Mask = scaled };
+    }
+
     void BlendMask(SKBitmap image, byte[] mask, SKColor color)
     {
         int w = image.Width, h = image.Height;

@@ -94,15 +94,24 @@ public class CommandLineTests
     }
 
     [Theory]
-    [InlineData("demo")]
-    [InlineData("train", "--images", "imgs", "--annotations", "a.json")]
-    public void CommandsWaitingForTheModelFailWith1AndSayWhatIsMissing(params string[] args)
+    [InlineData("train", "--images", "/no/such/images", "--annotations", "/no/such/annotations.json")]
+    [InlineData("eval", "-w", "/no/such/model.safetensors", "--images", "/no/such/images", "--annotations", "/no/such/a.json")]
+    [InlineData("predict", "-i", "/no/such/image.png", "-w", "/no/such/model.safetensors")]
+    public void MissingInputFilesFailWith1AndNameThem(params string[] args)
     {
         var (code, _, err) = CliRunner.Run(args);
         Assert.Equal(1, code);
         var line = Assert.Single(CliRunner.Lines(err));
-        Assert.StartsWith("maskrcnn: error: not available yet: ", line);
-        Assert.Contains("Modeling/MaskRcnnModel", line);
+        Assert.StartsWith("maskrcnn: error: ", line);
+        Assert.Contains("/no/such/", line);
+    }
+
+    [Fact]
+    public void ValidationNeedsImagesAndAnnotationsTogether()
+    {
+        var (code, _, err) = CliRunner.Run("train", "--images", "i", "--annotations", "a.json", "--val-images", "v");
+        Assert.Equal(2, code);
+        Assert.Contains("--val-images and --val-annotations go together", err);
     }
 
     [Fact]

@@ -6,7 +6,8 @@ namespace MaskRcnn.Tests.Ops;
 
 public class MaskPasterTests(ITestOutputHelper log)
 {
-    static readonly RoiFixture Fixture = new("paste_masks.safetensors");
+    const string File = "paste_masks.safetensors";
+    readonly OpsFixture Fixture = new(File);
 
     public static TheoryData<string> Paths => new() { nameof(OpPath.CpuKernel), nameof(OpPath.TensorOps) };
 
@@ -14,7 +15,7 @@ public class MaskPasterTests(ITestOutputHelper log)
     [Theory, MemberData(nameof(Paths))]
     public void PastesAsTorchvision(string path)
     {
-        for (int i = 0; i < Fixture.CaseCount; i++)
+        for (int i = 0; i < FixtureCases.Count(File); i++)
         {
             using var scope = NewDisposeScope();
             var p = Fixture[$"case{i}.params"].data<long>().ToArray();

@@ -7,12 +7,13 @@ namespace MaskRcnn.Tests.Ops;
 public class MultiScaleRoiAlignTests(ITestOutputHelper log)
 {
     const double Tolerance = 1e-5;
-    static readonly RoiFixture Fixture = new("roi_multiscale.safetensors");
+    const string File = "roi_multiscale.safetensors";
+    readonly OpsFixture Fixture = new(File);
     static readonly string[] Levels = ["p2", "p3", "p4", "p5"];
 
     public static TheoryData<string> Paths => new() { nameof(OpPath.CpuKernel), nameof(OpPath.TensorOps) };
 
-    static (long, long)[] ImageSizes()
+    (long, long)[] ImageSizes()
     {
         var s = Fixture["image_sizes"].data<long>().ToArray();
         return [(s[0], s[1]), (s[2], s[3])];
@@ -54,6 +55,20 @@ public class MultiScaleRoiAlignTests(ITestOutputHelper log)
         using var boxes = cat([Fixture["boxes.0"], Fixture["boxes.1"]], 0);
         using var levels = mapper.Map(boxes);
         Assert.Equal(Fixture["levels"].data<long>().ToArray(), levels.data<long>().ToArray());
+    }
+
+    [Theory, MemberData(nameof(Paths))]
+    public void ASingleLevelPoolsAtTheInferredScale(string path)
+    {
+        // Hand-computed: a 16x16 map of a 64x64 image has scale 1/4; the feature value is its column
+        // index, so the box x 16..48 (feature 4..12) pooled to 1x1 with 2x2 samples at x = 6 and 10
+        // averages to 8, whatever the rows.
+        using var ramp = arange(16, ScalarType.Float32).expand(1, 1, 16, 16).contiguous();
+        using var boxes = tensor(new float[] { 16, 0, 48, 64 }, [1, 4]);
+        var pooler = new MultiScaleRoiAlign((1, 1), 2) { Path = Enum.Parse<OpPath>(path) };
+        using var output = pooler.Forward([ramp], [boxes], [(64, 64)]);
+        Assert.Equal(0.25, pooler.Scales![0]);
+        Assert.Equal(8f, output.item<float>(), 5);
     }
 
     [Fact]

@@ -7,7 +7,8 @@ namespace MaskRcnn.Tests.Ops;
 public class RoiAlignTests(ITestOutputHelper log)
 {
     const double Tolerance = 1e-5;
-    static readonly RoiFixture Fixture = new("roi_align.safetensors");
+    const string File = "roi_align.safetensors";
+    readonly OpsFixture Fixture = new(File);
 
     public static TheoryData<string> Paths => new() { nameof(OpPath.CpuKernel), nameof(OpPath.TensorOps) };
 
@@ -19,10 +20,10 @@ public class RoiAlignTests(ITestOutputHelper log)
     {
         var opPath = Enum.Parse<OpPath>(path);
         double worstForward = 0, worstBackward = 0;
-        for (int i = 0; i < Fixture.CaseCount; i++)
+        for (int i = 0; i < FixtureCases.Count(File); i++)
         {
             using var scope = NewDisposeScope();
-            var p = Fixture.Params(i);
+            var p = FixtureCases.Params(Fixture, i);
             var input = Fixture[$"case{i}.input"].clone().requires_grad_(true);
             var output = RoiAlign.Apply(input, Fixture[$"case{i}.rois"], ((int)p[3], (int)p[4]), p[0], (int)p[1], p[2] != 0, opPath);
 

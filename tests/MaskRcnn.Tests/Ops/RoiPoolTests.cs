@@ -7,7 +7,8 @@ namespace MaskRcnn.Tests.Ops;
 public class RoiPoolTests(ITestOutputHelper log)
 {
     const double Tolerance = 1e-5;
-    static readonly RoiFixture Fixture = new("roi_pool.safetensors");
+    const string File = "roi_pool.safetensors";
+    readonly OpsFixture Fixture = new(File);
 
     public static TheoryData<string> Paths => new() { nameof(OpPath.CpuKernel), nameof(OpPath.TensorOps) };
 
@@ -17,10 +18,10 @@ public class RoiPoolTests(ITestOutputHelper log)
     {
         var opPath = Enum.Parse<OpPath>(path);
         double worstForward = 0, worstBackward = 0;
-        for (int i = 0; i < Fixture.CaseCount; i++)
+        for (int i = 0; i < FixtureCases.Count(File); i++)
         {
             using var scope = NewDisposeScope();
-            var p = Fixture.Params(i);
+            var p = FixtureCases.Params(Fixture, i);
             var input = Fixture[$"case{i}.input"].clone().requires_grad_(true);
             var output = RoiPool.Apply(input, Fixture[$"case{i}.rois"], ((int)p[1], (int)p[2]), p[0], opPath);
             double forward = OpsFixture.MaxAbsError(Fixture[$"case{i}.output"], output);

@@ -43,16 +43,25 @@ public class LrScheduleTests
     }
 
     [Fact]
-    public void ScaledToIterationsKeepsWarmupAndMilestonesProportional()
+    public void ScaledToIterationsKeepsMilestonesProportional()
     {
         var s = LrSchedule.Paper.ScaledToIterations(1600);
         Assert.Equal(1600, s.TotalIterations);
-        Assert.Equal(10, s.WarmupIterations);
         Assert.Equal([1200], s.Milestones);
-        Assert.Equal(0.02 * (0.001 * 0.5 + 0.5), s.LearningRate(5), 12);
         Assert.Equal(0.002, s.LearningRate(1200), 12);
+        Assert.Equal(0.02, s.LearningRate(1199), 12);
+    }
 
-        // A very short run still warms up for at least one iteration.
+    [Fact]
+    public void ScaledToIterationsKeepsAWarmupOfAtLeastFivePercent()
+    {
+        // Proportionally 1000 * 1600 / 160k = 10 iterations; 5 % of 1600 is 80.
+        var s = LrSchedule.Paper.ScaledToIterations(1600);
+        Assert.Equal(80, s.WarmupIterations);
+        Assert.Equal(0.02 * (0.001 * 0.5 + 0.5), s.LearningRate(40), 12);
+        // Never longer than the original warm-up, whether stretched (2000 proportionally) or halved (5 % is 4000).
+        Assert.Equal(1000, LrSchedule.Paper.ScaledToIterations(320_000).WarmupIterations);
+        Assert.Equal(1000, LrSchedule.Paper.ScaledToIterations(80_000).WarmupIterations);
         Assert.Equal(1, LrSchedule.Paper.ScaledToIterations(16).WarmupIterations);
     }
 

@@ -15,6 +15,7 @@ sealed class TinyDetector
     public ModuleDetector Detector { get; }
     public int Calls { get; private set; }
     public int? NanAtCall { get; init; }
+    public (int FromCall, TimeSpan Delay)? SlowDown { get; init; }
 
     public TinyDetector(long seed)
     {
@@ -26,6 +27,7 @@ sealed class TinyDetector
     Dictionary<string, Tensor> Losses(IReadOnlyList<Tensor> images, IReadOnlyList<TargetSet> targets)
     {
         Calls++;
+        if (SlowDown is { } slow && Calls >= slow.FromCall) Thread.Sleep(slow.Delay);
         var x = torch.stack(images);
         var y = torch.stack(targets.Select(t => t.Boxes[0, ..2]).ToList());
         var output = Net.forward(x);

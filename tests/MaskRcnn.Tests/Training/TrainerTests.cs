@@ -113,6 +113,21 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void ARunThatSlowsDownAfterTheProbeStillStopsWithinTheBudget()
+    {
+        // The probe sees fast iterations and plans hundreds; from the 4th on each takes 250 ms.
+        var tiny = new TinyDetector(seed: 3) { SlowDown = (4, TimeSpan.FromMilliseconds(250)) };
+        var options = Options("slow", 1_000_000) with { TimeBudget = TimeSpan.FromSeconds(1.5), BudgetReserve = TimeSpan.Zero, SpeedProbeIterations = 2 };
+        int validations = 0;
+        var result = new Trainer(tiny.Detector, new SyntheticBatches(7), options) { Validate = _ => { validations++; return new Dictionary<string, double>(); } }.Run();
+        Assert.False(result.Cancelled);
+        Assert.True(result.Iterations < result.Schedule.TotalIterations, $"{result.Iterations} of {result.Schedule.TotalIterations}");
+        Assert.InRange(result.Iterations, 4, 20);
+        Assert.Equal(1, validations);
+        Assert.Equal(result.Iterations, Checkpoint.ReadState(result.Checkpoint).Iteration);
+    }
+
+    [Fact]
     public void TensorBoardEventsAreWritten()
     {
         var tiny = new TinyDetector(seed: 3);

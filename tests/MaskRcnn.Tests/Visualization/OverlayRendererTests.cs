@@ -117,4 +117,20 @@ public class OverlayRendererTests
             if (folder is not null) ImageIo.SavePng(overlay, Path.Combine(folder, $"overlay-{name}.png"));
         }
     }
+
+    [Fact]
+    public void ScaledRenderingResizesImageBoxesAndMasks()
+    {
+        var small = new RgbImage(4, 2);
+        var mask = new byte[] { 0, 1, 1, 0, 0, 1, 1, 0 };
+        var big = new OverlayRenderer { DrawBoxes = false, LineWidth = 1 }.Render(small, [new InstanceOverlay("x", null, new BoxXyxy(1, 0, 3, 2), mask)], scale: 20);
+        Assert.Equal((80, 40), (big.Width, big.Height));
+        var c = InstancePalette.ForRank(0);
+        byte Blend(byte col) => (byte)MathF.Round(col * 0.45f);
+        // Mask column 1 covers x 20..39 after scaling (below the caption, which takes the top rows): its interior
+        // is blended, the column left of it untouched.
+        Assert.Equal((Blend(c.Red), Blend(c.Green), Blend(c.Blue)), Pixel(big, 30, 30));
+        Assert.Equal(((byte)0, (byte)0, (byte)0), Pixel(big, 16, 30));
+        Assert.Equal((c.Red, c.Green, c.Blue), Pixel(big, 20, 30)); // the contour at the scaled mask's edge
+    }
 }
