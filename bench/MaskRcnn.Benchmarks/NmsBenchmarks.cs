@@ -58,7 +58,7 @@ public class NmsBenchmarks
     [Benchmark]
     public long TensorPathNms()
     {
-        using var keep = NonMaxSuppression.Nms(boxes, scores, 0.7, NmsPath.Tensor);
+        using var keep = NonMaxSuppression.Nms(boxes, scores, 0.7, OpPath.TensorOps);
         return keep.shape[0];
     }
 

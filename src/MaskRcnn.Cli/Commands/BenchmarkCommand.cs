@@ -1,98 +1,194 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MaskRcnn.Data.Images;
 using MaskRcnn.Inference;
 using MaskRcnn.Modeling;
+using MaskRcnn.Runtime;
 using MaskRcnn.Structures;
+using MaskRcnn.Weights;
 using TorchSharp;
+using static TorchSharp.torch;
 
 namespace MaskRcnn.Cli.Commands;
 
-/// <summary><c>maskrcnn benchmark</c>: inference and training-step times of the model on this machine.</summary>
+/// <summary>
+/// <c>maskrcnn benchmark</c>: end-to-end inference latency on one image (decoding excluded; transform through pasted
+/// masks included), split into the model's stages, with the process's peak memory.
+/// </summary>
 static class BenchmarkCommand
 {
     public static Command Create(CliContext context)
     {
-        var weights = CommonOptions.Weights(required: false);
-        weights.Description = "Weights to load (default: random initialisation; timings do not depend on it)";
-        var imageSize = new Option<int>("--image-size") { Description = "Side of the square test image", DefaultValueFactory = _ => 800 };
-        var iterations = new Option<int>("--iterations", "-n") { Description = "Timed repetitions", DefaultValueFactory = _ => 10 };
-        var warmup = new Option<int>("--warmup") { Description = "Untimed repetitions first", DefaultValueFactory = _ => 2 };
-        var mode = new Option<string>("--mode") { Description = "What to time", DefaultValueFactory = _ => "both" }
-            .AcceptOnlyFromAmong("inference", "train", "both");
-        var threads = CommonOptions.Threads();
-        var command = new Command("benchmark", "Time inference and training steps on this machine")
+        var weights = CommonOptions.Weights(required: true);
+        var numClasses = CommonOptions.NumClasses();
+        var config = CommonOptions.ModelConfig();
+        var input = new Option<FileInfo>("--input", "-i") { Description = "Image to run on (JPEG or PNG)", Required = true };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed passes first", DefaultValueFactory = _ => 2 };
+        var runs = new Option<int>("--runs", "-n") { Description = "Timed passes", DefaultValueFactory = _ => 5 };
+        var precision = new Option<string>("--precision")
         {
-            weights, imageSize, iterations, warmup, mode, threads,
+            Description = "fp32, or bf16 for convolutions and linear layers (everything else stays fp32)",
+            DefaultValueFactory = _ => "fp32",
+        }.AcceptOnlyFromAmong("fp32", "bf16");
+        var threads = CommonOptions.Threads();
+        var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file" };
+        var detectionsOut = new Option<FileInfo?>("--save-detections")
+        {
+            Description = "Write the last run's detections (boxes, scores, labels, masks) and the input image tensor as safetensors",
         };
+        var thresholds = new ThresholdOptions();
+        var command = new Command("benchmark", "Time end-to-end inference on one image, stage by stage")
+        {
+            weights, numClasses, config, input, warmup, runs, precision, threads, json, detectionsOut,
+        };
+        thresholds.AddTo(command);
         command.SetAction(parse =>
         {
+            if (parse.GetValue(warmup) < 0) throw new CliException("--warmup cannot be negative", ExitCodes.Usage);
+            if (parse.GetValue(runs) < 1) throw new CliException("--runs must be at least 1", ExitCodes.Usage);
             ThreadSettings.Apply(parse.GetValue(threads));
-            int size = parse.GetValue(imageSize), n = parse.GetValue(iterations), warm = parse.GetValue(warmup);
-            if (size < 32 || n < 1 || warm < 0) throw new CliException("--image-size must be at least 32, --iterations at least 1, --warmup at least 0", ExitCodes.Usage);
-            string what = parse.GetValue(mode)!;
-            torch.manual_seed(0);
-            using var predictor = parse.GetValue(weights) is FileInfo w ? Predictor.Load(w.FullName) : null;
-            using var fresh = predictor is null ? new MaskRcnnModel(MaskRcnnConfig.ResNet50Fpn()) : null;
-            var model = predictor?.Model ?? fresh!;
-            using var image = torch.rand(3, size, size);
-            context.Out.WriteLine($"image {size}×{size}, {torch.get_num_threads()} torch thread(s), {warm} warm-up + {n} timed run(s)");
-            if (what is "inference" or "both")
-            {
-                model.eval();
-                using var noGrad = torch.no_grad();
-                var stages = new Dictionary<string, List<double>>();
-                model.StageTimed = (stage, time) =>
-                {
-                    if (!stages.TryGetValue(stage, out var list)) stages[stage] = list = [];
-                    list.Add(time.TotalMilliseconds);
-                };
-                Report(context.Out, "inference", Time(warm, n, () =>
-                {
-                    foreach (var d in model.Predict([image])) d.Dispose();
-                }));
-                model.StageTimed = null;
-                foreach (var (stage, times) in stages) Report(context.Out, "  " + stage, times.Skip(warm).ToList());
-            }
-            if (what is "train" or "both")
-            {
-                // One square object in the middle: enough for every loss term to be computed.
-                using var target = new TargetSet(
-                    torch.tensor(new float[] { size / 4f, size / 4f, 3 * size / 4f, 3 * size / 4f }, new long[] { 1, 4 }),
-                    torch.tensor(new long[] { 1 }),
-                    torch.zeros(new long[] { 1, size, size }, torch.ScalarType.Byte));
-                using (var inside = target.Masks[0, (size / 4)..(3 * size / 4), (size / 4)..(3 * size / 4)]) inside.fill_(1);
-                model.train();
-                Report(context.Out, "training step", Time(warm, n, () =>
-                {
-                    using var scope = torch.NewDisposeScope();
-                    var losses = model.ComputeLosses([image], [target]);
-                    losses.Values.Aggregate((a, b) => a + b).backward();
-                    model.zero_grad();
-                }));
-            }
+
+            using var model = LoadModel(parse.GetValue(weights)!.FullName, parse.GetValue(config)?.FullName, parse.GetValue(numClasses),
+                c => thresholds.ApplyTo(c, parse));
+            string mode = parse.GetValue(precision)!;
+            if (mode == "bf16") Bf16Autocast.Apply(model);
+
+            var imageFile = parse.GetValue(input)!;
+            var image = ImageIo.Load(imageFile.FullName);
+            using var pixels = ImageIo.ToTensor(image);
+            context.Err.WriteLine($"benchmark: {imageFile.Name} {image.Width}x{image.Height}, {mode}, {get_num_threads()} threads, " +
+                $"malloc tuning {(MallocTuning.Applied ? "on" : "off")}, {parse.GetValue(warmup)} warm-up + {parse.GetValue(runs)} timed runs");
+
+            var saveTo = parse.GetValue(detectionsOut);
+            var report = LatencyBenchmark.Measure(model, pixels, parse.GetValue(warmup), parse.GetValue(runs),
+                lastDetections: saveTo is null ? null : d => SaveDetections(d, pixels, saveTo.FullName),
+                progress: (r, ms) => context.Err.WriteLine($"  run {r + 1}: {ms:F1} ms"));
+
+            PrintTable(context.Out, report);
+            if (parse.GetValue(json) is { } jsonFile)
+                File.WriteAllText(jsonFile.FullName, ToJson(report, mode, get_num_threads(), parse.GetValue(warmup)));
             return ExitCodes.Success;
         });
         return command;
     }
 
-    static List<double> Time(int warmup, int runs, Action run)
+    /// <summary>
+    /// The model as <see cref="Predictor.Load"/> builds it (config from the file, the weights' metadata or the class
+    /// count), with the threshold options applied to the config before the model is built.
+    /// </summary>
+    static MaskRcnnModel LoadModel(string weightsPath, string? configPath, int? numClasses, Func<MaskRcnnConfig, MaskRcnnConfig> adjust)
     {
-        for (int i = 0; i < warmup; i++) run();
-        var ms = new List<double>(runs);
-        for (int i = 0; i < runs; i++)
+        var source = WeightsSource.Open(weightsPath);
+        var state = StateDictFile.Read(source.Path);
+        try
         {
-            var clock = Stopwatch.StartNew();
-            run();
-            ms.Add(clock.Elapsed.TotalMilliseconds);
+            var model = new MaskRcnnModel(adjust(ModelConfigResolver.Resolve(source, configPath, numClasses, state).Config));
+            try
+            {
+                StateDictLoader.Load(model, state, source.Path);
+                return model;
+            }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
         }
-        return ms;
+        finally
+        {
+            foreach (var t in state.Values) t.Dispose();
+        }
     }
 
-    static void Report(TextWriter o, string what, List<double> ms)
+    static void SaveDetections(Detections d, Tensor image, string path)
     {
-        var sorted = ms.Order().ToList();
-        var c = CultureInfo.InvariantCulture;
-        o.WriteLine($"{what,-14} median {sorted[sorted.Count / 2].ToString("0.0", c)} ms, min {sorted[0].ToString("0.0", c)} ms, mean {ms.Average().ToString("0.0", c)} ms");
+        using (d)
+            SafeTensors.Save(path, new Dictionary<string, Tensor>
+            {
+                ["boxes"] = d.Boxes, ["scores"] = d.Scores, ["labels"] = d.Labels, ["masks"] = d.Masks, ["image"] = image,
+            });
+    }
+
+    static void PrintTable(TextWriter o, LatencyReport r)
+    {
+        double stageSum = r.StageMedianMs.Sum(s => s.Value);
+        var convLinear = r.ConvLinearMedianMs.ToDictionary();
+        o.WriteLine($"{"stage",-12} {"median ms",10} {"share",7} {"conv+linear ms",15} {"other ms",9}");
+        foreach (var (stage, ms) in r.StageMedianMs)
+            o.WriteLine($"{stage,-12} {ms,10:F1} {ms / stageSum,7:P1} {convLinear[stage],15:F1} {ms - convLinear[stage],9:F1}");
+        double layers = convLinear.Values.Sum();
+        o.WriteLine($"{"all stages",-12} {stageSum,10:F1} {1,7:P1} {layers,15:F1} {stageSum - layers,9:F1}  (other: {(stageSum - layers) / stageSum:P1})");
+        o.WriteLine($"{"total",-12} {r.MedianMs,10:F1}   (min {r.MinMs:F1}, max {r.MaxMs:F1}, {r.RunsMs.Count} runs)");
+        o.WriteLine($"detections   {r.Detections}");
+        o.WriteLine($"peak RSS     {(r.PeakRssMb is { } mb ? $"{mb:F0} MiB" : "n/a")}");
+    }
+
+    static string ToJson(LatencyReport r, string precision, int threads, int warmup)
+    {
+        var stages = new JsonObject();
+        foreach (var (stage, ms) in r.StageMedianMs) stages[stage] = Round(ms);
+        var convLinear = new JsonObject();
+        foreach (var (stage, ms) in r.ConvLinearMedianMs) convLinear[stage] = Round(ms);
+        var root = new JsonObject
+        {
+            ["median_ms"] = Round(r.MedianMs),
+            ["min_ms"] = Round(r.MinMs),
+            ["max_ms"] = Round(r.MaxMs),
+            ["runs"] = r.RunsMs.Count,
+            ["peak_rss_mb"] = r.PeakRssMb is { } mb ? Round(mb) : null,
+            ["detections"] = r.Detections,
+            ["stages"] = stages,
+            ["conv_linear_ms"] = convLinear,
+            ["runs_ms"] = new JsonArray(r.RunsMs.Select(ms => (JsonNode?)Round(ms)).ToArray()),
+            ["warmup"] = warmup,
+            ["precision"] = precision,
+            ["threads"] = threads,
+            ["malloc_tuning"] = MallocTuning.Applied,
+        };
+        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    static double Round(double ms) => Math.Round(ms, 2);
+
+    /// <summary>
+    /// The inference thresholds and counts, so a run can match another runtime's export (e.g. torchvision's
+    /// <c>box_score_thresh</c> 0 of the ONNX benchmark) without writing a config file.
+    /// </summary>
+    sealed class ThresholdOptions
+    {
+        readonly Option<double?> boxScore = new("--box-score-threshold") { Description = "RoI heads: drop detections scoring below this; unset: the config's (torchvision: 0.05)" };
+        readonly Option<double?> boxNms = new("--box-nms-threshold") { Description = "RoI heads: per-class NMS IoU; unset: the config's (torchvision: 0.5)" };
+        readonly Option<int?> detections = new("--detections-per-image") { Description = "RoI heads: detections kept per image; unset: the config's (torchvision: 100)" };
+        readonly Option<double?> rpnScore = new("--rpn-score-threshold") { Description = "RPN: drop proposals scoring below this; unset: the config's (torchvision: 0)" };
+        readonly Option<double?> rpnNms = new("--rpn-nms-threshold") { Description = "RPN: NMS IoU; unset: the config's (torchvision: 0.7)" };
+        readonly Option<int?> rpnPre = new("--rpn-pre-nms-top-n") { Description = "RPN: proposals per level before NMS at test time; unset: the config's (torchvision: 1000)" };
+        readonly Option<int?> rpnPost = new("--rpn-post-nms-top-n") { Description = "RPN: proposals kept after NMS at test time; unset: the config's (torchvision: 1000)" };
+
+        public void AddTo(Command command)
+        {
+            foreach (var option in new Option[] { boxScore, boxNms, detections, rpnScore, rpnNms, rpnPre, rpnPost }) command.Options.Add(option);
+        }
+
+        public MaskRcnnConfig ApplyTo(MaskRcnnConfig c, ParseResult parse)
+        {
+            var heads = c.RoiHeads;
+            heads = heads with
+            {
+                ScoreThresh = parse.GetValue(boxScore) ?? heads.ScoreThresh,
+                NmsThresh = parse.GetValue(boxNms) ?? heads.NmsThresh,
+                DetectionsPerImage = parse.GetValue(detections) ?? heads.DetectionsPerImage,
+            };
+            var rpn = c.Rpn;
+            rpn = rpn with
+            {
+                ScoreThresh = parse.GetValue(rpnScore) ?? rpn.ScoreThresh,
+                NmsThresh = parse.GetValue(rpnNms) ?? rpn.NmsThresh,
+                PreNmsTopNTest = parse.GetValue(rpnPre) ?? rpn.PreNmsTopNTest,
+                PostNmsTopNTest = parse.GetValue(rpnPost) ?? rpn.PostNmsTopNTest,
+            };
+            return c with { RoiHeads = heads, Rpn = rpn };
+        }
     }
 }

@@ -17,7 +17,7 @@ public static class NonMaxSuppression
     /// <paramref name="iouThreshold"/>. Returns int64 indices into <paramref name="boxes"/> [N,4] by decreasing
     /// score; equal scores are visited by increasing index (torch's stable sort, as torchvision's CPU kernel).
     /// </summary>
-    public static Tensor Nms(Tensor boxes, Tensor scores, double iouThreshold) => Nms(boxes, scores, iouThreshold, NmsPath.Auto);
+    public static Tensor Nms(Tensor boxes, Tensor scores, double iouThreshold) => Nms(boxes, scores, iouThreshold, OpPath.Auto);
 
     /// <summary>
     /// NMS within each category of <paramref name="idxs"/> [N] (boxes of different categories never suppress
@@ -26,16 +26,16 @@ public static class NonMaxSuppression
     /// (IoU of boxes shifted by idx * (max coordinate + 1)); both are reproduced, including their tie orders.
     /// </summary>
     public static Tensor BatchedNms(Tensor boxes, Tensor scores, Tensor idxs, double iouThreshold) =>
-        BatchedNms(boxes, scores, idxs, iouThreshold, NmsPath.Auto);
+        BatchedNms(boxes, scores, idxs, iouThreshold, OpPath.Auto);
 
-    internal static Tensor Nms(Tensor boxes, Tensor scores, double iouThreshold, NmsPath path)
+    internal static Tensor Nms(Tensor boxes, Tensor scores, double iouThreshold, OpPath path)
     {
         Validate(boxes, scores, null);
         if (boxes.shape[0] == 0) return empty(0, ScalarType.Int64, device: boxes.device);
         return tensor(Keep(boxes, scores, iouThreshold, null, path), device: boxes.device);
     }
 
-    internal static Tensor BatchedNms(Tensor boxes, Tensor scores, Tensor idxs, double iouThreshold, NmsPath path)
+    internal static Tensor BatchedNms(Tensor boxes, Tensor scores, Tensor idxs, double iouThreshold, OpPath path)
     {
         Validate(boxes, scores, idxs);
         if (boxes.numel() == 0) return empty(0, ScalarType.Int64, device: boxes.device);
@@ -64,17 +64,9 @@ public static class NonMaxSuppression
         return tensor(result, device: boxes.device);
     }
 
-    static long[] Keep(Tensor boxes, Tensor scores, double iouThreshold, int[]? categories, NmsPath path)
+    static long[] Keep(Tensor boxes, Tensor scores, double iouThreshold, int[]? categories, OpPath path)
     {
-        bool kernel = path switch
-        {
-            NmsPath.CpuKernel => true,
-            NmsPath.Tensor => false,
-            _ => boxes.device_type == DeviceType.CPU && boxes.dtype == ScalarType.Float32,
-        };
-        if (!kernel) return NmsTensorPath.Keep(boxes, scores, iouThreshold, categories);
-        if (boxes.device_type != DeviceType.CPU || boxes.dtype != ScalarType.Float32)
-            throw new ArgumentException($"the CPU NMS kernel needs float32 CPU tensors; got {boxes.dtype} on {boxes.device}");
+        if (!path.UsesCpuKernel(boxes, ScalarType.Float32)) return NmsTensorPath.Keep(boxes, scores, iouThreshold, categories);
         using var b = boxes.detach().contiguous();
         using var s = scores.detach().contiguous();
         unsafe
@@ -111,6 +103,3 @@ public static class NonMaxSuppression
             throw new ArgumentException($"NMS supports at most {int.MaxValue / 4} boxes; got {boxes.shape[0]}", nameof(boxes));
     }
 }
-
-/// <summary>Which implementation computes NMS; tests pin both against the same fixtures.</summary>
-internal enum NmsPath { Auto, CpuKernel, Tensor }

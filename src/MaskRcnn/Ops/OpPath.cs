@@ -6,7 +6,8 @@ namespace MaskRcnn.Ops;
 /// <summary>
 /// Which implementation an op runs: the hand-written CPU kernel (fast path for CPU tensors) or the
 /// composition of tensor ops that works on any device. <see cref="Auto"/> picks the kernel for CPU
-/// inputs; tests force each path to check both against the same torchvision fixtures.
+/// inputs (of the kernel's dtype, where it has one); tests force each path to check both against the same
+/// torchvision fixtures.
 /// </summary>
 internal enum OpPath
 {
@@ -17,12 +18,18 @@ internal enum OpPath
 
 internal static class OpPathExtensions
 {
-    public static bool UsesCpuKernel(this OpPath path, Tensor input) => path switch
+    /// <summary>
+    /// Whether <paramref name="path"/> runs the kernel on <paramref name="input"/>. <paramref name="kernelDtype"/> is the
+    /// only dtype the kernel reads, if it is limited to one: <see cref="OpPath.Auto"/> sends other dtypes to the tensor ops.
+    /// </summary>
+    public static bool UsesCpuKernel(this OpPath path, Tensor input, ScalarType? kernelDtype = null) => path switch
     {
         OpPath.CpuKernel when input.device_type != DeviceType.CPU =>
             throw new ArgumentException($"The CPU kernel was requested for a tensor on {input.device}."),
+        OpPath.CpuKernel when kernelDtype is { } dtype && input.dtype != dtype =>
+            throw new ArgumentException($"The CPU kernel needs {dtype} tensors; got {input.dtype}."),
         OpPath.CpuKernel => true,
         OpPath.TensorOps => false,
-        _ => input.device_type == DeviceType.CPU,
+        _ => input.device_type == DeviceType.CPU && (kernelDtype is null || input.dtype == kernelDtype),
     };
 }

@@ -34,8 +34,12 @@ internal sealed class RoiAlignFunction : autograd.SingleTensorFunction<RoiAlignF
         var output = zeros([plan.Count, channels, plan.PooledHeight, plan.PooledWidth], ScalarType.Float32);
         if (output.numel() == 0)
             return output;
-        // Channels-last copies: a sample's four neighbours become contiguous channel vectors.
-        var channelsLast = features.Select(f => f.permute(0, 2, 3, 1).contiguous()).ToArray();
+        // Channels-last copies: a sample's four neighbours become contiguous channel vectors. Only of the levels
+        // some RoI reads (few detections often use one or two of the four): each copy is a pass over a whole map.
+        var used = new bool[features.Length];
+        if (plan.RoiLevels is null) used[0] = true;
+        else foreach (int level in plan.RoiLevels) used[level] = true;
+        var channelsLast = features.Select((f, i) => used[i] ? f.permute(0, 2, 3, 1).contiguous() : empty(0, 0, 0, 0)).ToArray();
         try
         {
             RoiAlignKernel.Forward(Levels(channelsLast, plan), plan.Rois, plan.RoiLevels, channels,

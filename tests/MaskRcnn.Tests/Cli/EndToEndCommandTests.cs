@@ -5,7 +5,7 @@ using TorchSharp;
 
 namespace MaskRcnn.Tests.Cli;
 
-/// <summary>train and benchmark through the CLI on a randomly initialised, very small model and shapes data.</summary>
+/// <summary>train through the CLI on a randomly initialised, very small model and shapes data.</summary>
 [Collection(Training.SerialTorchRandomness.Name)]
 public sealed class EndToEndCommandTests : IDisposable
 {
@@ -84,15 +84,6 @@ public sealed class EndToEndCommandTests : IDisposable
         Assert.Equal(1, code);
         Assert.Contains("not empty", err);
         Assert.Equal("precious", File.ReadAllText(temp.File("keep.txt")));
-    }
-
-    [Fact]
-    public void BenchmarkTimesInferenceAndATrainingStep()
-    {
-        var (code, output, err) = CliRunner.Run("benchmark", "-w", Weights(), "--image-size", "64", "-n", "1", "--warmup", "0");
-        Assert.True(code == 0, err);
-        Assert.Matches(@"inference\s+median \d+\.\d ms", output);
-        Assert.Matches(@"training step\s+median \d+\.\d ms", output);
     }
 
     [Fact]

@@ -72,6 +72,22 @@ public class MultiScaleRoiAlignTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public void BoxesThatAllMapToOneLevelPoolAsRoiAlignOnThatLevel()
+    {
+        // Boxes of 20-40 px map to P2 (k = floor(4 + log2(sqrt(area) / 224)) clamps to 2); the other levels go unread.
+        using var scope = NewDisposeScope();
+        manual_seed(5);
+        var features = new[] { randn(1, 3, 32, 48), randn(1, 3, 16, 24), randn(1, 3, 8, 12), randn(1, 3, 4, 6) };
+        var boxes = tensor(new float[] { 10, 12, 40, 44, 60, 20, 90, 52, 100, 70, 130, 100 }, [3, 4]);
+        var pooler = new MultiScaleRoiAlign((7, 7), 2);
+        var output = pooler.Forward(features, [boxes], [(128, 192)]);
+
+        var rois = cat([zeros(3, 1), boxes], 1);
+        var expected = RoiAlign.Apply(features[0], rois, (7, 7), 0.25, 2, aligned: false);
+        Assert.Equal(0.0, OpsFixture.MaxAbsError(expected, output));
+    }
+
+    [Fact]
     public void MismatchedBoxAndSizeListsAreRejected()
     {
         var pooler = new MultiScaleRoiAlign((7, 7), 2);

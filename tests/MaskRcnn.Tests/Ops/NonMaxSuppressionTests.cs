@@ -15,7 +15,7 @@ public sealed class NonMaxSuppressionTests : IDisposable
         batched.Dispose();
     }
 
-    static NmsPath Path(bool tensorPath) => tensorPath ? NmsPath.Tensor : NmsPath.CpuKernel;
+    static OpPath Path(bool tensorPath) => tensorPath ? OpPath.TensorOps : OpPath.CpuKernel;
 
     [Theory]
     [InlineData("tie", "tie_keep_3", 0.3, false)]
@@ -73,6 +73,30 @@ public sealed class NonMaxSuppressionTests : IDisposable
         using var keep = NonMaxSuppression.BatchedNms(
             batched[set + "_boxes"], batched[set + "_scores"], batched[set + "_idxs"], iou, Path(tensorPath));
         Assert.Equal(batched.Longs(expected), keep.data<long>().ToArray());
+    }
+
+    [Fact]
+    public void BatchedNmsOfManyCategoriesKeepsWhatNmsPerCategoryKeeps()
+    {
+        // Box postprocessing's shape: many categories of overlapping boxes, interleaved in the input, with tied scores.
+        using var scope = NewDisposeScope();
+        var generator = new Generator(7);
+        var corners = rand([3000, 2], generator: generator) * 200;
+        var boxes = cat([corners, corners + rand([3000, 2], generator: generator) * 60 + 1], 1);
+        var scores = (rand([3000], generator: generator) * 50).round() / 50;
+        var idxs = randint(0, 37, [3000], generator: generator);
+
+        var expected = new List<long>();
+        for (long c = 0; c < 37; c++)
+        {
+            var members = (idxs == c).nonzero().flatten();
+            var kept = NonMaxSuppression.Nms(boxes[members], scores[members], 0.6, OpPath.CpuKernel);
+            expected.AddRange(members[kept].data<long>().ToArray());
+        }
+        var keep = NonMaxSuppression.BatchedNms(boxes, scores, idxs, 0.6, OpPath.CpuKernel).data<long>().ToArray();
+        Assert.Equal(expected.Order(), keep.Order());
+        // Both strategies' orders: the per-category kernel path against the device tensor path.
+        Assert.Equal(NonMaxSuppression.BatchedNms(boxes, scores, idxs, 0.6, OpPath.TensorOps).data<long>().ToArray(), keep);
     }
 
     [Fact]

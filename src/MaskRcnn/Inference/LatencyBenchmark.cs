@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using System.Globalization;
+using MaskRcnn.Modeling;
+using MaskRcnn.Structures;
+using static TorchSharp.torch;
+
+namespace MaskRcnn.Inference;
+
+/// <summary>
+/// What <see cref="LatencyBenchmark.Measure"/> saw: per-run wall times of the whole pipeline (transform through
+/// pasted masks), their median, min and max, the median of each model stage, the process's peak resident memory
+/// and the number of detections of the last run.
+/// </summary>
+/// <param name="RunsMs">Each timed run's wall time, in run order.</param>
+/// <param name="StageMedianMs">Median wall time per stage, keyed by <see cref="MaskRcnnModel.Stages"/> names, in the order the model reports them.</param>
+/// <param name="ConvLinearMedianMs">Median time per stage spent inside convolution and linear layers (same keys); the rest
+/// of a stage is everything else (normalisation, activations, RoIAlign, box coding, NMS, pasting, copies).</param>
+/// <param name="PeakRssMb">Linux's VmHWM of this process in MiB (model load included); null where /proc is missing.</param>
+/// <param name="Detections">Detections of the last run (the first image's).</param>
+public sealed record LatencyReport(
+    IReadOnlyList<double> RunsMs, IReadOnlyList<KeyValuePair<string, double>> StageMedianMs,
+    IReadOnlyList<KeyValuePair<string, double>> ConvLinearMedianMs, double? PeakRssMb, long Detections)
+{
+    public double MedianMs => LatencyBenchmark.Median(RunsMs);
+    public double MinMs => RunsMs.Min();
+    public double MaxMs => RunsMs.Max();
+}
+
+/// <summary>
+/// Times <see cref="MaskRcnnModel.Predict"/> on one image: untimed warm-up passes (libtorch's first calls pick
+/// kernels and grow its caches), then timed passes, each split into stages through
+/// <see cref="MaskRcnnModel.StageTimed"/>. Medians, not means: on a shared machine single runs stall.
+/// </summary>
+public static class LatencyBenchmark
+{
+    /// <param name="model">The model, weights loaded; its <see cref="MaskRcnnModel.StageTimed"/> hook is borrowed and restored.</param>
+    /// <param name="image">float32 [3,H,W] in 0..1, already decoded (decoding is not part of the timing).</param>
+    /// <param name="warmup">Untimed passes first.</param>
+    /// <param name="runs">Timed passes (at least one).</param>
+    /// <param name="lastDetections">Receives the last timed pass's detections (the caller disposes them); null frees them.</param>
+    /// <param name="progress">Called after each timed pass with its index and wall time in ms.</param>
+    public static LatencyReport Measure(MaskRcnnModel model, Tensor image, int warmup, int runs,
+        Action<Detections>? lastDetections = null, Action<int, double>? progress = null)
+    {
+        if (warmup < 0) throw new ArgumentOutOfRangeException(nameof(warmup), warmup, "warm-up passes cannot be negative");
+        if (runs < 1) throw new ArgumentOutOfRangeException(nameof(runs), runs, "at least one timed pass is needed");
+        if (image.dim() != 3 || image.shape[0] != 3 || image.dtype != ScalarType.Float32)
+            throw new ArgumentException($"the image must be float32 [3,H,W]; got {image.dtype} [{string.Join(",", image.shape)}]", nameof(image));
+
+        for (int i = 0; i < warmup; i++) DisposeAll(model.Predict([image]));
+
+        var stageRuns = new List<KeyValuePair<string, double>>();
+        var convLinearRuns = new List<KeyValuePair<string, double>>();
+        using var layerClock = new LayerClock(model);
+        var previousHook = model.StageTimed;
+        model.StageTimed = (stage, elapsed) =>
+        {
+            stageRuns.Add(new(stage, elapsed.TotalMilliseconds));
+            convLinearRuns.Add(new(stage, layerClock.TakeMs()));
+        };
+        var runsMs = new double[runs];
+        IReadOnlyList<Detections> last = [];
+        layerClock.TakeMs();
+        try
+        {
+            for (int r = 0; r < runs; r++)
+            {
+                DisposeAll(last);
+                var sw = Stopwatch.StartNew();
+                last = model.Predict([image]);
+                runsMs[r] = sw.Elapsed.TotalMilliseconds;
+                progress?.Invoke(r, runsMs[r]);
+            }
+        }
+        catch
+        {
+            DisposeAll(last);
+            throw;
+        }
+        finally
+        {
+            model.StageTimed = previousHook;
+        }
+
+        // Read before the caller does anything with the detections (saving them may allocate a lot).
+        double? peak = PeakRssMb();
+        long detections = last[0].Count;
+        if (lastDetections is null) DisposeAll(last);
+        else
+        {
+            DisposeAll(last.Skip(1));
+            lastDetections(last[0]);
+        }
+        return new LatencyReport(runsMs, StageMedians(stageRuns), StageMedians(convLinearRuns), peak, detections);
+    }
+
+    static List<KeyValuePair<string, double>> StageMedians(List<KeyValuePair<string, double>> perRun) =>
+        perRun.Select(s => s.Key).Distinct()
+            .Select(name => new KeyValuePair<string, double>(name, Median(perRun.Where(s => s.Key == name).Select(s => s.Value).ToList())))
+            .ToList();
+
+    internal static double Median(IReadOnlyList<double> values)
+    {
+        if (values.Count == 0) throw new ArgumentException("no values", nameof(values));
+        var sorted = values.Order().ToArray();
+        int mid = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+
+    /// <summary>VmHWM, the kernel's record of this process's largest resident set, in MiB; null without /proc.</summary>
+    public static double? PeakRssMb()
+    {
+        const string status = "/proc/self/status";
+        if (!File.Exists(status)) return null;
+        foreach (var line in File.ReadLines(status))
+        {
+            // The kernel writes "VmHWM:\t  123456 kB".
+            if (!line.StartsWith("VmHWM:", StringComparison.Ordinal)) continue;
+            var kb = line["VmHWM:".Length..].Trim().Split(' ')[0];
+            return long.Parse(kb, CultureInfo.InvariantCulture) / 1024.0;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Accumulates the wall time spent inside the model's conv and linear layers, through forward hooks that
+    /// <see cref="Dispose"/> removes again. Layers do not nest, so the sum counts no time twice.
+    /// </summary>
+    sealed class LayerClock : IDisposable
+    {
+        readonly List<Action> _removers = [];
+        readonly Stopwatch _inLayer = new();
+
+        public LayerClock(MaskRcnnModel model)
+        {
+            foreach (var module in model.modules())
+            {
+                if (module is not (TorchSharp.Modules.Conv2d or TorchSharp.Modules.ConvTranspose2d or TorchSharp.Modules.Linear)) continue;
+                var layer = (TorchSharp.torch.nn.Module<Tensor, Tensor>)module;
+                // Hooks registered earlier (Bf16Autocast) run first: its input cast is not counted, its output cast is.
+                var pre = layer.register_forward_pre_hook((_, input) => { _inLayer.Start(); return input; });
+                var post = layer.register_forward_hook((_, _, output) => { _inLayer.Stop(); return output; });
+                _removers.Add(pre.remove);
+                _removers.Add(post.remove);
+            }
+        }
+
+        /// <summary>Milliseconds inside layers since the last call.</summary>
+        public double TakeMs()
+        {
+            double ms = _inLayer.Elapsed.TotalMilliseconds;
+            _inLayer.Reset();
+            return ms;
+        }
+
+        public void Dispose()
+        {
+            foreach (var remove in _removers) remove();
+        }
+    }
+
+    static void DisposeAll(IEnumerable<Detections> detections)
+    {
+        foreach (var d in detections) d.Dispose();
+    }
+}
