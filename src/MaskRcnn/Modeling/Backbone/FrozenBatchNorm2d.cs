@@ -30,13 +30,14 @@ public sealed class FrozenBatchNorm2d : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        // Same operation order as torchvision, so that results agree to the last bit or two.
+        // Scale and shift as torchvision computes them, so that results agree to the last bit or two.
         var w = weight.reshape(1, -1, 1, 1);
         var b = bias.reshape(1, -1, 1, 1);
         var rv = running_var.reshape(1, -1, 1, 1);
         var rm = running_mean.reshape(1, -1, 1, 1);
         var scale = w * (rv + _eps).rsqrt();
         var shift = b - rm * scale;
-        return scope.MoveToOuter(x * scale + shift);
+        // One fused pass over x (x·scale + shift) instead of two full-size temporaries.
+        return scope.MoveToOuter(addcmul(shift, x, scale, 1));
     }
 }

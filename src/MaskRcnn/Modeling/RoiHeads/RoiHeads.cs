@@ -137,7 +137,9 @@ public sealed class RoiHeads : nn.Module
         }
         var logits = MaskLogits(features, boxes, imageSizes);
         var allLabels = cat(labels.ToList(), 0);
-        var probs = logits.sigmoid()[arange(allLabels.shape[0], ScalarType.Int64, allLabels.device), allLabels].unsqueeze(1);
+        // The predicted class's logits first, then the sigmoid: torchvision's order (sigmoid of all K classes,
+        // then select) gives the same values for K times the work.
+        var probs = logits[arange(allLabels.shape[0], ScalarType.Int64, allLabels.device), allLabels].sigmoid().unsqueeze(1);
         return probs.split(counts, 0).ToList();
     }
 
