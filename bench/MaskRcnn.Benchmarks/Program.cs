@@ -7,7 +7,8 @@ public static class Program
 {
     /// <summary>
     /// <c>onnx ...</c> runs the end-to-end ONNX Runtime reference (a plain timing loop: one inference takes
-    /// seconds, too long for BenchmarkDotNet's statistics to be worth their cost); anything else goes to
+    /// seconds, too long for BenchmarkDotNet's statistics to be worth their cost); <c>coco-eval-dump DIR [N]</c>
+    /// writes the COCO-eval benchmark's problem as files for pycocotools and times ours; anything else goes to
     /// BenchmarkDotNet's switcher.
     /// </summary>
     public static int Main(string[] args)
@@ -23,6 +24,16 @@ public static class Program
                 Console.Error.WriteLine($"onnx: {e.Message}");
                 return 2;
             }
+        }
+        if (args.Length > 0 && args[0] == CocoEvalDump.Command)
+        {
+            if (args.Length < 2)
+            {
+                Console.Error.WriteLine($"usage: {CocoEvalDump.Command} OUTPUT_DIR [REPEATS]");
+                return 2;
+            }
+            CocoEvalDump.Run(args[1], args.Length > 2 ? int.Parse(args[2]) : 5);
+            return 0;
         }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
