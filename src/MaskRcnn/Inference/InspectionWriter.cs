@@ -35,8 +35,11 @@ public sealed record InspectionWriter(string OutputDirectory)
         var inv = CultureInfo.InvariantCulture;
         string F(double v) => v.ToString("0.##", inv);
 
+        // Pictures clip to the image, so say which anchors are partly hidden (large anchors on small images).
+        string Outside(AnchorLevel a) => a.Boxes.Count(b => b[0] < 0 || b[1] < 0 || b[2] > r.Width || b[3] > r.Height) is int n and > 0
+            ? $" ({n} cross the image border)" : "";
         var levels = r.Anchors.Select(a => new BoxGroup(
-            $"level {a.Level}: sizes {string.Join("/", a.Sizes.Select(F))}, ratios {string.Join("/", a.AspectRatios.Select(F))}, stride {a.StrideX}",
+            $"level {a.Level}: sizes {string.Join("/", a.Sizes.Select(F))}, ratios {string.Join("/", a.AspectRatios.Select(F))}, stride {a.StrideX}{Outside(a)}",
             a.Boxes.Select(ToBox).ToList(), a.CentreXy[0], a.CentreXy[1])).ToList();
         int perLocation = r.Anchors.Sum(a => a.Boxes.Length);
         Save(Renderer.RenderAnchors(image, levels, r.LocationXy[0], r.LocationXy[1],

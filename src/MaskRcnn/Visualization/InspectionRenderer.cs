@@ -51,10 +51,10 @@ public sealed record InspectionRenderer
             var at = map.Point(locationX, locationY);
             stroke.Color = SKColors.White;
             stroke.StrokeWidth = 3;
-            DrawCross(canvas, at, 8, stroke);
+            DrawCross(canvas, at, 11, stroke);
             stroke.Color = SKColors.Black;
             stroke.StrokeWidth = 1;
-            DrawCross(canvas, at, 7, stroke);
+            DrawCross(canvas, at, 10, stroke);
         });
     }
 
