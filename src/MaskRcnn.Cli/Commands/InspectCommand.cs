@@ -40,7 +40,7 @@ static class InspectCommand
             Description = "Keep detections scoring at least this in detections.png and masks.png",
             DefaultValueFactory = _ => 0.5f,
         };
-        var force = new Option<bool>("--force") { Description = "Overwrite existing output files (without it, a run that would overwrite any stops before starting)" };
+        var force = CommonOptions.Force();
         var threads = CommonOptions.Threads();
         var command = new Command("inspect",
             "Draw what the model sees at each stage of one image: anchors.png (the anchors at one location, per level), " +
@@ -63,10 +63,7 @@ static class InspectCommand
             if (at is var (x, y) && !(x >= 0 && x <= image.Width && y >= 0 && y <= image.Height))
                 throw new CliException($"--location {x.ToString(CultureInfo.InvariantCulture)},{y.ToString(CultureInfo.InvariantCulture)} is outside the {image.Width}×{image.Height} image {imagePath}", ExitCodes.Usage);
             var writer = new InspectionWriter(parse.GetValue(output)!.ToString());
-            var existing = writer.ExistingOutputs();
-            if (existing.Count > 0 && !parse.GetValue(force))
-                throw new CliException($"{existing[0]} already exists{(existing.Count > 1 ? $" (and {existing.Count - 1} more outputs)" : "")}; " +
-                                       "use --force to overwrite or choose another --output");
+            CommonOptions.RefuseOverwrite(writer.ExistingOutputs(), parse.GetValue(force));
 
             using var predictor = Predictor.Load(parse.GetValue(weights)!.ToString(), parse.GetValue(config)?.ToString(), parse.GetValue(numClasses),
                 new PredictorOptions { ScoreThreshold = parse.GetValue(scoreThreshold) });
