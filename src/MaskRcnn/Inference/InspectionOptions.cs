@@ -1,6 +1,6 @@
 namespace MaskRcnn.Inference;
 
-/// <summary>What to look at in <see cref="ModelInspection.Run"/>.</summary>
+/// <summary>What to look at in <see cref="ModelInspection"/>.</summary>
 public sealed record InspectionOptions
 {
     /// <summary>Where to show the anchors, in the original image's pixels; null for the image centre.</summary>

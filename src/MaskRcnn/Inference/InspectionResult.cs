@@ -18,7 +18,7 @@ public sealed record ScoredBox(float[] BoxXyxy, float Score);
 
 /// <summary>
 /// What the model saw for one image, stage by stage, in plain arrays and the original image's pixels
-/// (see <see cref="ModelInspection.Run"/>).
+/// (see <see cref="ModelInspection"/>).
 /// </summary>
 /// <param name="Width">Original image width.</param>
 /// <param name="Height">Original image height.</param>

@@ -15,6 +15,14 @@ namespace MaskRcnn.Inference;
 /// </summary>
 public static class ModelInspection
 {
+    /// <summary>Inspects <paramref name="model"/> (not disposed), keeping detections scoring at least 0.5.</summary>
+    public static InspectionResult Run(MaskRcnnModel model, RgbImage image, InspectionOptions? options = null)
+    {
+        using var predictor = new Predictor(model);
+        return Run(predictor, image, options);
+    }
+
+    /// <summary>Inspects the predictor's model; detections are the predictor's (its score threshold and class names).</summary>
     /// <exception cref="ArgumentOutOfRangeException">The location lies outside the image, or a count is not positive.</exception>
     public static InspectionResult Run(Predictor predictor, RgbImage image, InspectionOptions? options = null)
     {

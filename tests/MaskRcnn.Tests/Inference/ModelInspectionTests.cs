@@ -109,6 +109,7 @@ public sealed class ModelInspectionTests(TinyPredictorFiles files) : IClassFixtu
         Assert.Equal((16, 16), (level.StrideX, level.StrideY));
         Assert.Equal(14, result.MaskSize);
         Assert.True(result.DetectionCount <= 10);
+        Assert.NotEmpty(result.MaskProbabilities);
         Assert.All(result.MaskProbabilities, m => Assert.Equal(14 * 14, m.Length));
     }
 }
