@@ -38,4 +38,17 @@ static class CommonOptions
     {
         Description = "Classes including background, for weights without a stored config (ResNet-50-FPN layout)",
     };
+
+    public static Option<bool> Force() => new("--force")
+    {
+        Description = "Overwrite existing output files (without it, a run that would overwrite any stops before starting)",
+    };
+
+    /// <summary>Stops a run before it starts when it would overwrite <paramref name="existing"/> files and <c>--force</c> was not given.</summary>
+    public static void RefuseOverwrite(IReadOnlyList<string> existing, bool force)
+    {
+        if (existing.Count > 0 && !force)
+            throw new CliException($"{existing[0]} already exists{(existing.Count > 1 ? $" (and {existing.Count - 1} more outputs)" : "")}; " +
+                                   "use --force to overwrite or choose another --output");
+    }
 }

@@ -4,13 +4,17 @@ using System.Runtime.InteropServices;
 using MaskRcnn.Inference;
 using MaskRcnn.Modeling;
 using MaskRcnn.Runtime;
+using MaskRcnn.Training;
+using MaskRcnn.Weights;
 using TorchSharp;
 
 namespace MaskRcnn.Cli.Commands;
 
 /// <summary>
-/// <c>maskrcnn info [--weights W]</c>: versions, the libtorch backend and the machine, for bug reports; with
-/// <c>--weights</c>, also the model: architecture, parameters per part, classes, and where the weights came from.
+/// <c>maskrcnn info [--weights W [--tensors [--limit N]]]</c>: versions, the libtorch backend and the machine, for bug
+/// reports; with <c>--weights</c>, also the model: architecture, parameters per part, classes, and where the weights
+/// came from; with <c>--tensors</c>, instead of building the model, what the file holds (tensor names, shapes, dtypes;
+/// a checkpoint's iteration, schedule and data position), which works for any safetensors file.
 /// </summary>
 static class InfoCommand
 {
@@ -20,9 +24,18 @@ static class InfoCommand
         weights.Description = "Also describe this model: " + weights.Description;
         var config = CommonOptions.ModelConfig();
         var numClasses = CommonOptions.NumClasses();
-        var command = new Command("info", "Show versions, the libtorch backend and the machine; given weights, also the model")
+        var tensors = new Option<bool>("--tensors")
         {
-            weights, config, numClasses,
+            Description = "List the weights file's tensors (and a checkpoint's state) instead of describing the model",
+        };
+        var limit = new Option<int>("--limit")
+        {
+            Description = "How many tensors to list (0: all)",
+            DefaultValueFactory = _ => 40,
+        };
+        var command = new Command("info", "Show versions, the libtorch backend and the machine; given weights, also the model or its tensors")
+        {
+            weights, config, numClasses, tensors, limit,
         };
         command.SetAction(parse =>
         {
@@ -35,7 +48,15 @@ static class InfoCommand
             o.WriteLine($"torch threads {torch.get_num_threads()}");
             o.WriteLine($"CUDA          {(torch.cuda.is_available() ? $"available, {torch.cuda.device_count()} device(s)" : "not available")}");
             o.WriteLine($"malloc tuning {(MallocTuning.Applied ? "applied" : "not applied")}");
-            if (parse.GetValue(weights) is { } file)
+            if (parse.GetValue(tensors))
+            {
+                if (parse.GetValue(weights) is not { } target) throw new CliException("--tensors needs --weights (see 'maskrcnn info --help')", ExitCodes.Usage);
+                var source = WeightsSource.Open(target.ToString());
+                o.WriteLine();
+                if (source.Checkpoint is { } state) DescribeCheckpoint(o, Path.GetDirectoryName(source.Path)!, state);
+                DescribeTensors(o, source.Path, parse.GetValue(limit));
+            }
+            else if (parse.GetValue(weights) is { } file)
             {
                 using var predictor = Predictor.Load(file.ToString(), parse.GetValue(config)?.ToString(), parse.GetValue(numClasses));
                 o.WriteLine();
@@ -60,6 +81,36 @@ static class InfoCommand
             // The stored config is long JSON, shown parsed below as "config"; other entries are shown as they are.
             string shown = key == MaskRcnnModel.ConfigMetadataKey ? $"(model config, {value.Length} characters)" : value;
             o.WriteLine($"metadata      {key} = {shown}");
+        }
+    }
+
+    static void DescribeCheckpoint(TextWriter o, string folder, CheckpointState state)
+    {
+        var s = state.Schedule;
+        o.WriteLine($"checkpoint    {folder}");
+        o.WriteLine($"iteration     {state.Iteration} of {s.TotalIterations}");
+        o.WriteLine($"schedule      lr {s.BaseLearningRate:G4}, warm-up {s.WarmupIterations} (factor {s.WarmupFactor:G3}), ×{s.Gamma:G3} at [{string.Join(", ", s.Milestones)}]");
+        o.WriteLine($"data          seed {state.Data.Seed}, epoch {state.Data.Epoch}, batch {state.Data.BatchIndex}");
+        o.WriteLine($"torch seed    {state.TorchSeed}");
+        if (state.ModelConfig is not null) o.WriteLine($"model config  {state.ModelConfig.ToJsonString()}");
+    }
+
+    static void DescribeTensors(TextWriter o, string file, int max)
+    {
+        var tensors = StateDictFile.Read(file);
+        try
+        {
+            long elements = tensors.Values.Sum(t => t.NumberOfElements);
+            o.WriteLine($"file          {file}");
+            o.WriteLine($"tensors       {tensors.Count}, {elements:N0} values");
+            int width = tensors.Keys.DefaultIfEmpty("").Max(k => k.Length);
+            foreach (var (name, t) in max > 0 ? tensors.Take(max) : tensors)
+                o.WriteLine($"  {name.PadRight(width)}  {t.dtype,-8} [{string.Join(", ", t.shape)}]");
+            if (max > 0 && tensors.Count > max) o.WriteLine($"  ... {tensors.Count - max} more (--limit 0 lists all)");
+        }
+        finally
+        {
+            foreach (var t in tensors.Values) t.Dispose();
         }
     }
 

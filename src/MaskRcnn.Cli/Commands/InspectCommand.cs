@@ -1,72 +1,93 @@
 using System.CommandLine;
-using MaskRcnn.Training;
-using MaskRcnn.Weights;
+using System.Globalization;
+using MaskRcnn.Data.Images;
+using MaskRcnn.Inference;
 using TorchSharp;
 
 namespace MaskRcnn.Cli.Commands;
 
 /// <summary>
-/// <c>maskrcnn inspect PATH</c>: what a weights file or checkpoint holds (tensor names, shapes, dtypes,
-/// parameter count; a checkpoint's iteration, schedule and data position).
+/// <c>maskrcnn inspect --weights W --input IMG --output DIR</c>: pictures of what the model sees at each stage
+/// (anchors at one location, RPN proposals before and after NMS, detections, raw and pasted masks) and
+/// <c>inspect.json</c> with the counts.
 /// </summary>
 static class InspectCommand
 {
     public static Command Create(CliContext context)
     {
-        var path = new Argument<string>("path") { Description = "A .safetensors file, a checkpoint folder or a run folder" };
-        var limit = new Option<int>("--limit")
+        var weights = CommonOptions.Weights(required: true);
+        var input = new Option<FileInfo>("--input", "-i") { Description = "The image to inspect (PNG or JPEG)", Required = true };
+        var output = CommonOptions.Output("inspect");
+        output.Description = $"Folder for {string.Join(", ", new InspectionWriter("").Paths.Select(Path.GetFileName))}";
+        var config = CommonOptions.ModelConfig();
+        var numClasses = CommonOptions.NumClasses();
+        var location = new Option<string?>("--location")
         {
-            Description = "Tensors to list (0: all)",
-            DefaultValueFactory = _ => 40,
+            Description = "X,Y in image pixels where the anchors are shown (default: the image centre)",
         };
-        var command = new Command("inspect", "Show what a weights file, checkpoint or run folder holds") { path, limit };
+        var top = new Option<int>("--top")
+        {
+            Description = "Proposals drawn (the best by objectness), before and after NMS",
+            DefaultValueFactory = _ => 50,
+        };
+        var masks = new Option<int>("--masks")
+        {
+            Description = "Detections (the best by score) whose raw and pasted masks are drawn",
+            DefaultValueFactory = _ => 12,
+        };
+        var scoreThreshold = new Option<float>("--score-threshold")
+        {
+            Description = "Keep detections scoring at least this in detections.png and masks.png",
+            DefaultValueFactory = _ => 0.5f,
+        };
+        var force = CommonOptions.Force();
+        var threads = CommonOptions.Threads();
+        var command = new Command("inspect",
+            "Draw what the model sees at each stage of one image: anchors.png (the anchors at one location, per level), " +
+            "proposals_pre_nms.png and proposals_post_nms.png (the RPN's best proposals), detections.png, masks.png " +
+            "(each detection's raw M×M mask probabilities next to its pasted mask), and inspect.json (the counts).")
+        {
+            weights, input, output, config, numClasses, location, top, masks, scoreThreshold, force, threads,
+        };
         command.SetAction(parse =>
         {
-            string target = parse.GetValue(path)!;
-            int max = parse.GetValue(limit);
-            if (Directory.Exists(target))
-            {
-                string checkpoint = Checkpoint.Resolve(target);
-                DescribeCheckpoint(context.Out, checkpoint);
-                DescribeTensors(context.Out, Path.Combine(checkpoint, Checkpoint.ModelFile), max);
-            }
-            else if (File.Exists(target))
-                DescribeTensors(context.Out, target, max);
-            else
-                throw new CliException($"{target}: no such file or folder");
+            if (parse.GetValue(top) < 1) throw new CliException("--top must be at least 1 (see 'maskrcnn inspect --help')", ExitCodes.Usage);
+            if (parse.GetValue(masks) < 0) throw new CliException("--masks must not be negative (see 'maskrcnn inspect --help')", ExitCodes.Usage);
+            if (parse.GetValue(scoreThreshold) is < 0 or > 1 or float.NaN)
+                throw new CliException("--score-threshold must be between 0 and 1 (see 'maskrcnn inspect --help')", ExitCodes.Usage);
+            var at = parse.GetValue(location) is { } text ? ParseLocation(text) : ((float X, float Y)?)null;
+            if (parse.GetValue(threads) is > 0 and int n) torch.set_num_threads(n);
+
+            string imagePath = parse.GetValue(input)!.ToString();
+            var image = ImageIo.Load(imagePath);
+            if (at is var (x, y) && !(x >= 0 && x <= image.Width && y >= 0 && y <= image.Height))
+                throw new CliException($"--location {x.ToString(CultureInfo.InvariantCulture)},{y.ToString(CultureInfo.InvariantCulture)} is outside the {image.Width}×{image.Height} image {imagePath}", ExitCodes.Usage);
+            var writer = new InspectionWriter(parse.GetValue(output)!.ToString());
+            CommonOptions.RefuseOverwrite(writer.ExistingOutputs(), parse.GetValue(force));
+
+            using var predictor = Predictor.Load(parse.GetValue(weights)!.ToString(), parse.GetValue(config)?.ToString(), parse.GetValue(numClasses),
+                new PredictorOptions { ScoreThreshold = parse.GetValue(scoreThreshold) });
+            var result = ModelInspection.Run(predictor, image,
+                new InspectionOptions { Location = at, TopProposals = parse.GetValue(top), MaxMasks = parse.GetValue(masks) });
+            var written = writer.Write(image, result);
+
+            var o = context.Out;
+            o.WriteLine($"{imagePath}: {result.Anchors.Sum(a => a.Boxes.Length)} anchors per location in {result.Anchors.Count} level(s), " +
+                        $"{result.ProposalsBeforeNms} proposals before NMS, {result.ProposalsAfterNms} after, " +
+                        $"{result.DetectionCount} detections ({result.Detections.Count} scoring at least {parse.GetValue(scoreThreshold).ToString(CultureInfo.InvariantCulture)})");
+            foreach (var file in written) o.WriteLine($"  wrote {file}");
             return ExitCodes.Success;
         });
         return command;
     }
 
-    static void DescribeCheckpoint(TextWriter o, string folder)
+    static (float X, float Y) ParseLocation(string text)
     {
-        var state = Checkpoint.ReadState(folder);
-        var s = state.Schedule;
-        o.WriteLine($"checkpoint    {folder}");
-        o.WriteLine($"iteration     {state.Iteration} of {s.TotalIterations}");
-        o.WriteLine($"schedule      lr {s.BaseLearningRate:G4}, warm-up {s.WarmupIterations} (factor {s.WarmupFactor:G3}), ×{s.Gamma:G3} at [{string.Join(", ", s.Milestones)}]");
-        o.WriteLine($"data          seed {state.Data.Seed}, epoch {state.Data.Epoch}, batch {state.Data.BatchIndex}");
-        o.WriteLine($"torch seed    {state.TorchSeed}");
-        if (state.ModelConfig is not null) o.WriteLine($"model config  {state.ModelConfig.ToJsonString()}");
-    }
-
-    static void DescribeTensors(TextWriter o, string file, int max)
-    {
-        var tensors = SafeTensors.Load(file);
-        try
-        {
-            long elements = tensors.Values.Sum(t => t.NumberOfElements);
-            o.WriteLine($"file          {file}");
-            o.WriteLine($"tensors       {tensors.Count}, {elements:N0} values");
-            int width = tensors.Keys.DefaultIfEmpty("").Max(k => k.Length);
-            foreach (var (name, t) in max > 0 ? tensors.Take(max) : tensors)
-                o.WriteLine($"  {name.PadRight(width)}  {t.dtype,-8} [{string.Join(", ", t.shape)}]");
-            if (max > 0 && tensors.Count > max) o.WriteLine($"  ... {tensors.Count - max} more (--limit 0 lists all)");
-        }
-        finally
-        {
-            foreach (var t in tensors.Values) t.Dispose();
-        }
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        if (parts.Length == 2
+            && float.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out float x)
+            && float.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out float y))
+            return (x, y);
+        throw new CliException($"--location must be X,Y in pixels (e.g. 120,80), got '{text}'", ExitCodes.Usage);
     }
 }

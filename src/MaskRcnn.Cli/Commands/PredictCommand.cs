@@ -26,7 +26,7 @@ static class PredictCommand
             Description = "Keep detections scoring at least this, in the JSON and the overlay",
             DefaultValueFactory = _ => 0.5f,
         };
-        var force = new Option<bool>("--force") { Description = "Overwrite existing output files (without it, a run that would overwrite any stops before starting)" };
+        var force = CommonOptions.Force();
         var threads = CommonOptions.Threads();
         var command = new Command("predict",
             "Detect and segment objects in images. Writes <stem>.json, a COCO results array sorted by score " +
@@ -44,10 +44,7 @@ static class PredictCommand
             // Headers only: a missing or undecodable image stops the run before the model loads or anything is written.
             foreach (var image in inputs) ImageIo.ReadSize(image.Path);
             var writer = new PredictionWriter(parse.GetValue(output)!.ToString());
-            var existing = writer.ExistingOutputs(inputs);
-            if (existing.Count > 0 && !parse.GetValue(force))
-                throw new CliException($"{existing[0]} already exists{(existing.Count > 1 ? $" (and {existing.Count - 1} more outputs)" : "")}; " +
-                                       "use --force to overwrite or choose another --output");
+            CommonOptions.RefuseOverwrite(writer.ExistingOutputs(inputs), parse.GetValue(force));
 
             using var predictor = Predictor.Load(parse.GetValue(weights)!.ToString(), parse.GetValue(config)?.ToString(), parse.GetValue(numClasses),
                 new PredictorOptions { ScoreThreshold = parse.GetValue(scoreThreshold) });

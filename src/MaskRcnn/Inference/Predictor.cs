@@ -88,16 +88,18 @@ public sealed class Predictor : IDisposable
     {
         using var scope = NewDisposeScope();
         var detections = Model.Predict(images.Select(ImageIo.ToTensor).ToList());
-        return detections.Select(ToInstances).ToList();
+        return detections.Select(d => ToInstances(d, out _)).ToList();
     }
 
-    IReadOnlyList<InstancePrediction> ToInstances(Detections d)
+    /// <summary>The detections scoring at least the threshold, by score descending; <paramref name="kept"/> gives each one's index in <paramref name="d"/>.</summary>
+    internal IReadOnlyList<InstancePrediction> ToInstances(Detections d, out long[] kept)
     {
         using var scope = NewDisposeScope();
         var scores = d.Scores.data<float>().ToArray();
         // Stable, so equal scores keep the model's order.
         var keep = Enumerable.Range(0, scores.Length).Where(i => scores[i] >= Options.ScoreThreshold)
             .OrderByDescending(i => scores[i]).Select(i => (long)i).ToArray();
+        kept = keep;
         if (keep.Length == 0) return [];
         var boxes = d.Boxes.contiguous().data<float>().ToArray();
         var labels = d.Labels.data<long>().ToArray();

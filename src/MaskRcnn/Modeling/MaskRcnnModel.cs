@@ -11,19 +11,26 @@ using static TorchSharp.torch;
 
 namespace MaskRcnn.Modeling;
 
-/// <summary>Intermediate results of one inference pass, for parity tests against torchvision.</summary>
+/// <summary>
+/// Intermediate results of one inference pass, for parity tests against torchvision and for inspection. The RPN
+/// output includes the pre-NMS candidates; <paramref name="MaskProbabilities"/> are the RoI heads' [N,1,M,M] masks
+/// (the predicted class's sigmoid) before pasting, in the order of <paramref name="Detections"/>.
+/// </summary>
 internal sealed record ModelTrace(
     ImageList Images, IReadOnlyList<Tensor> Body, IReadOnlyList<Tensor> Features, RpnOutput Rpn,
-    Tensor ClassLogits, Tensor BoxRegression, IReadOnlyList<Detections> Detections) : IDisposable
+    Tensor ClassLogits, Tensor BoxRegression, IReadOnlyList<Detections> Detections, IReadOnlyList<Tensor> MaskProbabilities) : IDisposable
 {
     public void Dispose()
     {
         Images.Dispose();
-        foreach (var t in Body.Concat(Features).Concat(Rpn.Proposals).Concat(Rpn.Scores)) t.Dispose();
+        foreach (var t in Body.Concat(Features).Concat(RpnTensors(Rpn)).Concat(MaskProbabilities)) t.Dispose();
         ClassLogits.Dispose();
         BoxRegression.Dispose();
         foreach (var d in Detections) d.Dispose();
     }
+
+    internal static IEnumerable<Tensor> RpnTensors(RpnOutput rpn) =>
+        rpn.Proposals.Concat(rpn.Scores).Concat(rpn.PreNmsProposals ?? []).Concat(rpn.PreNmsScores ?? []);
 }
 
 /// <summary>
@@ -49,6 +56,8 @@ public sealed class MaskRcnnModel : nn.Module
     public MaskRcnnConfig Config { get; }
 
     internal RoiHeads.RoiHeads RoiHeadsModule => roi_heads;
+
+    internal RegionProposalNetwork RpnModule => rpn;
 
     /// <summary>
     /// Makes both fg/bg samplers take the first examples in index order instead of random ones, as the
@@ -227,7 +236,7 @@ public sealed class MaskRcnnModel : nn.Module
                 Report(Stages.Backbone, sw);
             }
             run.Features = features;
-            var proposals = rpn.Forward(batch, features);
+            var proposals = rpn.Forward(batch, features, null, null, keepPreNms: keepTrace);
             run.Rpn = proposals;
             Report(Stages.Rpn, sw);
 
@@ -239,6 +248,8 @@ public sealed class MaskRcnnModel : nn.Module
             }
             var roi = roi_heads.Forward(roiFeatures, proposals.Proposals, batch.ImageSizes, boxesDone: () => Report(Stages.BoxHead, sw));
             Report(Stages.MaskHead, sw);
+            // Aliases, because Postprocess disposes the RoI heads' detections once it has pasted their masks.
+            if (keepTrace) run.MaskProbabilities = roi.Detections.Select(d => d.Masks.alias()).ToList();
             run.Detections = GeneralizedRcnnTransform.Postprocess(roi.Detections, batch.ImageSizes, originalSizes);
             Report(Stages.Postprocess, sw);
 
@@ -267,6 +278,7 @@ public sealed class MaskRcnnModel : nn.Module
         public RpnOutput? Rpn;
         public Tensor? ClassLogits, BoxRegression;
         public List<Detections> Detections = [];
+        public IReadOnlyList<Tensor> MaskProbabilities = [];
         bool _traceKept;
 
         public void MoveOut(DisposeScope scope, bool keepTrace)
@@ -275,7 +287,7 @@ public sealed class MaskRcnnModel : nn.Module
             foreach (var d in Detections) scope.MoveToOuter(d.Boxes, d.Scores, d.Labels, d.Masks);
             if (!keepTrace) return;
             scope.MoveToOuter(Images!.Tensors);
-            foreach (var t in Body.Concat(Features).Concat(Rpn!.Proposals).Concat(Rpn.Scores)) scope.MoveToOuter(t);
+            foreach (var t in Body.Concat(Features).Concat(ModelTrace.RpnTensors(Rpn!)).Concat(MaskProbabilities)) scope.MoveToOuter(t);
             scope.MoveToOuter(ClassLogits!, BoxRegression!);
         }
 
@@ -288,9 +300,9 @@ public sealed class MaskRcnnModel : nn.Module
 
         public ModelTrace ToTrace()
         {
-            var trace = new ModelTrace(Images!, Body, Features, Rpn!, ClassLogits!, BoxRegression!, Detections);
+            var trace = new ModelTrace(Images!, Body, Features, Rpn!, ClassLogits!, BoxRegression!, Detections, MaskProbabilities);
             Images = null;
-            Body = Features = [];
+            Body = Features = MaskProbabilities = [];
             Rpn = null;
             ClassLogits = BoxRegression = null;
             Detections = [];
@@ -302,8 +314,8 @@ public sealed class MaskRcnnModel : nn.Module
             foreach (var d in Detections) d.Dispose();
             if (!_traceKept) return;
             Images?.Dispose();
-            foreach (var t in Body.Concat(Features)) t.Dispose();
-            if (Rpn is not null) foreach (var t in Rpn.Proposals.Concat(Rpn.Scores)) t.Dispose();
+            foreach (var t in Body.Concat(Features).Concat(MaskProbabilities)) t.Dispose();
+            if (Rpn is not null) foreach (var t in ModelTrace.RpnTensors(Rpn)) t.Dispose();
             ClassLogits?.Dispose();
             BoxRegression?.Dispose();
         }

@@ -97,6 +97,7 @@ public class CommandLineTests
     [InlineData("train", "--train-images", "/no/such/images", "--train-annotations", "/no/such/annotations.json")]
     [InlineData("eval", "-w", "/no/such/model.safetensors", "--images", "/no/such/images", "--annotations", "/no/such/a.json")]
     [InlineData("predict", "-i", "/no/such/image.png", "-w", "/no/such/model.safetensors")]
+    [InlineData("inspect", "-i", "/no/such/image.png", "-w", "/no/such/model.safetensors")]
     public void MissingInputFilesFailWith1AndNameThem(params string[] args)
     {
         var (code, _, err) = CliRunner.Run(args);
@@ -117,11 +118,11 @@ public class CommandLineTests
     [Fact]
     public void StackTraceOnlyWithVerbose()
     {
-        var quiet = CliRunner.Run("inspect", "/no/such/file.safetensors");
+        var quiet = CliRunner.Run("info", "--weights", "/no/such/file.safetensors", "--tensors");
         Assert.Equal(1, quiet.ExitCode);
-        Assert.Equal("maskrcnn: error: /no/such/file.safetensors: no such file or folder", quiet.Err.Trim());
+        Assert.Equal("maskrcnn: error: /no/such/file.safetensors: weights file not found", quiet.Err.Trim());
 
-        var verbose = CliRunner.Run("inspect", "/no/such/file.safetensors", "--verbose");
+        var verbose = CliRunner.Run("info", "--weights", "/no/such/file.safetensors", "--tensors", "--verbose");
         Assert.Equal(1, verbose.ExitCode);
         Assert.True(CliRunner.Lines(verbose.Err).Length > 2);
         Assert.Contains(" at ", verbose.Err);

@@ -1,6 +1,11 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using MaskRcnn.Tests.Inference;
+using MaskRcnn.Tests.Support;
+using MaskRcnn.Training;
+using MaskRcnn.Weights;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace MaskRcnn.Tests.Cli;
 
@@ -54,5 +59,59 @@ public sealed class InfoCommandTests(TinyPredictorFiles files) : IClassFixture<T
         var (code, _, err) = CliRunner.Run("info", "--weights", missing);
         Assert.Equal(1, code);
         Assert.Contains(missing, Assert.Single(CliRunner.Lines(err)));
+    }
+
+    [Fact]
+    public void Tensors_lists_the_names_dtypes_and_shapes_of_a_safetensors_file()
+    {
+        using var temp = new TempDirectory();
+        string file = temp.File("w.safetensors");
+        SafeTensors.Save(file, new Dictionary<string, Tensor>
+        {
+            ["backbone.body.conv1.weight"] = zeros(64, 3, 7, 7),
+            ["roi_heads.box_predictor.cls_score.bias"] = zeros(91),
+        });
+        var (code, output, err) = CliRunner.Run("info", "--weights", file, "--tensors");
+        Assert.True(code == 0, err);
+        Assert.Contains("tensors       2, 9,499 values", output); // 64*3*7*7 + 91
+        Assert.Matches(@"backbone\.body\.conv1\.weight\s+Float32\s+\[64, 3, 7, 7\]", output);
+        Assert.DoesNotContain("architecture", output);
+
+        var limited = CliRunner.Run("info", "--weights", file, "--tensors", "--limit", "1").Out;
+        Assert.Contains("... 1 more", limited);
+    }
+
+    [Fact]
+    public void Tensors_describes_the_latest_checkpoint_of_a_run_folder()
+    {
+        using var temp = new TempDirectory();
+        var net = nn.Linear(3, 2);
+        var detector = new ModuleDetector(net, (_, _) => throw new InvalidOperationException("not trained here"));
+        using var optimizer = new DetectionOptimizer(detector.NamedParameters(), new OptimizerSettings(), 0.01);
+        var schedule = new LrSchedule(0.01, 100, 10, 0.001, [80], 0.1);
+        Checkpoint.Save(temp.Path, detector, optimizer, new CheckpointState(40, schedule, new DataPosition(5, 2, 3), 42, null));
+
+        var (code, output, err) = CliRunner.Run("info", "--weights", temp.Path, "--tensors");
+        Assert.True(code == 0, err);
+        Assert.Contains("iteration     40 of 100", output);
+        Assert.Contains("data          seed 5, epoch 2, batch 3", output);
+        Assert.Matches(@"weight\s+Float32\s+\[2, 3\]", output);
+    }
+
+    [Fact]
+    public void Tensors_of_a_folder_without_checkpoint_is_an_error()
+    {
+        using var temp = new TempDirectory();
+        var (code, _, err) = CliRunner.Run("info", "--weights", temp.Path, "--tensors");
+        Assert.Equal(1, code);
+        Assert.Contains("neither a checkpoint nor a run folder", err);
+    }
+
+    [Fact]
+    public void Tensors_without_weights_is_a_usage_error()
+    {
+        var (code, _, err) = CliRunner.Run("info", "--tensors");
+        Assert.Equal(2, code);
+        Assert.Contains("--tensors needs --weights", err);
     }
 }

@@ -36,7 +36,7 @@ public sealed class ReadmeExamplesTests : IDisposable
     public void The_readme_shows_every_sub_command()
     {
         var shown = Examples().Select(l => l.Split(' ')[1]).ToHashSet();
-        foreach (var name in new[] { "demo", "train", "predict", "eval", "info", "benchmark" })
+        foreach (var name in new[] { "demo", "train", "predict", "eval", "inspect", "info", "benchmark" })
             Assert.Contains(name, shown);
     }
 

@@ -5,8 +5,13 @@ using static TorchSharp.torch;
 
 namespace MaskRcnn.Modeling.Rpn;
 
-/// <summary>What the RPN hands to the RoI heads, plus its two losses in training.</summary>
-public sealed record RpnOutput(IReadOnlyList<Tensor> Proposals, IReadOnlyList<Tensor> Scores, IReadOnlyDictionary<string, Tensor> Losses);
+/// <summary>
+/// What the RPN hands to the RoI heads, plus its two losses in training. <paramref name="PreNmsProposals"/> and
+/// <paramref name="PreNmsScores"/> (the candidates that entered NMS, per image) are kept only when asked for (inspection).
+/// </summary>
+public sealed record RpnOutput(
+    IReadOnlyList<Tensor> Proposals, IReadOnlyList<Tensor> Scores, IReadOnlyDictionary<string, Tensor> Losses,
+    IReadOnlyList<Tensor>? PreNmsProposals = null, IReadOnlyList<Tensor>? PreNmsScores = null);
 
 /// <summary>
 /// Region Proposal Network (Ren et al., 2015) with torchvision 0.14's filtering and losses: per-level top-n
@@ -37,6 +42,8 @@ public sealed class RegionProposalNetwork : nn.Module
         RegisterComponents();
     }
 
+    internal AnchorGenerator Anchors => _anchorGenerator;
+
     int PreNmsTopN => training ? _config.PreNmsTopNTrain : _config.PreNmsTopNTest;
     int PostNmsTopN => training ? _config.PostNmsTopNTrain : _config.PostNmsTopNTest;
 
@@ -44,7 +51,11 @@ public sealed class RegionProposalNetwork : nn.Module
     /// Proposals per image (boxes [≤post_nms_top_n,4] in the resized image's pixels, sorted by objectness) and,
     /// in training mode with <paramref name="targets"/>, <c>loss_objectness</c> and <c>loss_rpn_box_reg</c>.
     /// </summary>
-    public RpnOutput Forward(ImageList images, IReadOnlyList<Tensor> features, IReadOnlyList<TargetSet>? targets = null, Generator? generator = null)
+    public RpnOutput Forward(ImageList images, IReadOnlyList<Tensor> features, IReadOnlyList<TargetSet>? targets = null, Generator? generator = null) =>
+        Forward(images, features, targets, generator, keepPreNms: false);
+
+    /// <summary><see cref="Forward(ImageList, IReadOnlyList{Tensor}, IReadOnlyList{TargetSet}?, Generator?)"/> that can also keep the pre-NMS candidates.</summary>
+    internal RpnOutput Forward(ImageList images, IReadOnlyList<Tensor> features, IReadOnlyList<TargetSet>? targets, Generator? generator, bool keepPreNms)
     {
         using var scope = NewDisposeScope();
         var (objectnessPerLevel, deltasPerLevel) = head.Forward(features);
@@ -56,7 +67,7 @@ public sealed class RegionProposalNetwork : nn.Module
         var numAnchorsPerLevel = objectnessPerLevel.Select(o => o.shape[1] * o.shape[2] * o.shape[3]).ToArray();
 
         var (objectness, deltas) = ConcatBoxPredictionLayers(objectnessPerLevel, deltasPerLevel);
-        var (boxes, scores) = FilterProposals(deltas.detach().view(numImages, -1, 4), anchors, objectness, images.ImageSizes, numAnchorsPerLevel);
+        var (boxes, scores, preNms) = FilterProposals(deltas.detach().view(numImages, -1, 4), anchors, objectness, images.ImageSizes, numAnchorsPerLevel);
 
         var losses = new Dictionary<string, Tensor>();
         if (training && targets is not null)
@@ -69,7 +80,10 @@ public sealed class RegionProposalNetwork : nn.Module
         }
         scope.MoveToOuter(boxes);
         scope.MoveToOuter(scores);
-        return new RpnOutput(boxes, scores, losses);
+        if (!keepPreNms) return new RpnOutput(boxes, scores, losses);
+        var preNmsBoxes = preNms.Select(c => c.Boxes.MoveToOuterDisposeScope()).ToList();
+        var preNmsScores = preNms.Select(c => c.Scores.MoveToOuterDisposeScope()).ToList();
+        return new RpnOutput(boxes, scores, losses, preNmsBoxes, preNmsScores);
     }
 
     /// <summary>
@@ -100,7 +114,7 @@ public sealed class RegionProposalNetwork : nn.Module
     /// only the kept ones gives the same proposals for a fraction of the work (≈4.7k of ≈217k boxes at 800×1088).
     /// Every image of a padded batch has the same anchors.
     /// </remarks>
-    (List<Tensor> Boxes, List<Tensor> Scores) FilterProposals(
+    (List<Tensor> Boxes, List<Tensor> Scores, List<(Tensor Boxes, Tensor Scores)> PreNms) FilterProposals(
         Tensor deltas, Tensor anchors, Tensor objectness, IReadOnlyList<(long Height, long Width)> imageSizes, long[] numAnchorsPerLevel)
     {
         long numImages = deltas.shape[0];
@@ -129,6 +143,7 @@ public sealed class RegionProposalNetwork : nn.Module
 
         var finalBoxes = new List<Tensor>();
         var finalScores = new List<Tensor>();
+        var preNms = new List<(Tensor, Tensor)>();
         for (int i = 0; i < numImages; i++)
         {
             var (h, w) = imageSizes[i];
@@ -139,12 +154,13 @@ public sealed class RegionProposalNetwork : nn.Module
             (boxes, scores, lvl) = (boxes[keep], scores[keep], lvl[keep]);
             keep = nonzero(scores >= _config.ScoreThresh).flatten();
             (boxes, scores, lvl) = (boxes[keep], scores[keep], lvl[keep]);
+            preNms.Add((boxes, scores));
             keep = NonMaxSuppression.BatchedNms(boxes, scores, lvl, _config.NmsThresh);
             if (keep.shape[0] > PostNmsTopN) keep = keep[..PostNmsTopN];
             finalBoxes.Add(boxes[keep]);
             finalScores.Add(scores[keep]);
         }
-        return (finalBoxes, finalScores);
+        return (finalBoxes, finalScores, preNms);
     }
 
     /// <summary>Anchor labels 1 / 0 / -1 (ignored) and the ground-truth box each anchor regresses to.</summary>
