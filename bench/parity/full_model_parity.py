@@ -8,8 +8,9 @@ through torchvision (model([...])) and through `maskrcnn predict --batch-size 1|
 Our COCO JSON is decoded (compressed RLE decoder below; pycocotools is not installed) and detections are matched
 one to one as in compare_with_reference.py: same label, box IoU >= 0.999, |dscore| <= 1e-4; matched masks
 (torchvision's binarised at 0.5, ours as written) must have IoU >= 0.99.
-Known exception, reported apart: boxes under 1 px wide or high, where float noise of ~1e-3 px moves IoU below 0.999.
-Exits 1 if any other detection fails to match or any matched mask has IoU < 0.99.
+Known exceptions, reported apart: boxes under 1 px wide or high, where float noise of ~1e-3 px moves IoU below
+0.999; and small masks whose differing pixels all have torchvision probability within 1e-3 of the 0.5 cut.
+Exits 1 on any other unmatched detection or matched mask with IoU < 0.99.
 
 Run (not in CI; needs the Release CLI built):
   /usr/bin/python3 bench/parity/full_model_parity.py [OUT_DIR=/tmp/maskrcnn-parity]
@@ -35,6 +36,7 @@ from compare_with_reference import BOX_IOU, SCORE_TOL, match  # noqa: E402
 
 MASK_IOU = 0.99
 THIN_PX = 1.0
+BOUNDARY_TOL = 1e-3
 CLI = os.path.join(ROOT, "src", "MaskRcnn.Cli", "bin", "Release", "net10.0", "maskrcnn.dll")
 
 
@@ -80,8 +82,9 @@ def read_ours(json_path, h, w):
 
 def compare(name, ref, ours):
     """Prints one image's numbers; returns the number of failures that are not the known thin-box case."""
+    probs = ref["masks"][:, 0]
     ref = {"boxes": ref["boxes"].double(), "scores": ref["scores"].double(), "labels": ref["labels"],
-           "masks": ref["masks"][:, 0] > 0.5}
+           "masks": probs > 0.5}
     pairs = match(ours, ref)
     n_ref, n_ours = ref["boxes"].shape[0], ours["boxes"].shape[0]
     print(f"{name}: torchvision {n_ref}, ours {n_ours}, matched {len(pairs)}/{n_ref}")
@@ -93,12 +96,20 @@ def compare(name, ref, ours):
         inter = (a & b).flatten(1).sum(1).double()
         union = (a | b).flatten(1).sum(1).double()
         mask_iou = torch.where(union > 0, inter / union.clamp(min=1), torch.ones_like(union))
-        low = int((mask_iou < MASK_IOU).sum())
-        failures += low
+        low = (mask_iou < MASK_IOU).nonzero().flatten().tolist()
         print(f"  matched: max |dscore| {(ref['scores'][r_idx] - ours['scores'][o_idx]).abs().max():.3g}, "
               f"max |dbox| {(ref['boxes'][r_idx] - ours['boxes'][o_idx]).abs().max():.3g} px, "
-              f"mask IoU mean {mask_iou.mean():.6f} min {mask_iou.min():.6f} (below {MASK_IOU}: {low}), "
+              f"mask IoU mean {mask_iou.mean():.6f} min {mask_iou.min():.6f} (below {MASK_IOU}: {len(low)}), "
               f"same rank {sum(r == o for r, o in pairs)}/{len(pairs)}")
+        for i in low:
+            # A small mask loses IoU fast: one pixel whose probability sits at 0.5 within float noise flips either way.
+            differ = a[i] ^ b[i]
+            margin = (probs[r_idx[i]][differ] - 0.5).abs().max().item()
+            boundary = margin <= BOUNDARY_TOL
+            failures += 0 if boundary else 1
+            print(f"  mask IoU {mask_iou[i]:.6f}{' (pixels at 0.5, known)' if boundary else ''} torchvision #{r_idx[i]}: "
+                  f"areas {int(a[i].sum())} vs {int(b[i].sum())} px, {int(differ.sum())} px differ, "
+                  f"torchvision's probability there within {margin:.2g} of 0.5")
     matched = {r for r, _ in pairs}
     if n_ours == 0:
         return failures + n_ref - len(matched)
