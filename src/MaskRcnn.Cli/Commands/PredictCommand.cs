@@ -27,18 +27,25 @@ static class PredictCommand
             DefaultValueFactory = _ => 0.5f,
         };
         var force = CommonOptions.Force();
+        var batchSize = new Option<int>("--batch-size")
+        {
+            Description = "Images predicted together as one padded batch, as torchvision does for a list of images",
+            DefaultValueFactory = _ => 1,
+        };
         var threads = CommonOptions.Threads();
         var command = new Command("predict",
             "Detect and segment objects in images. Writes <stem>.json, a COCO results array sorted by score " +
             "(image_id is the file stem when every stem is a number, else the image's 1-based position in name order), " +
             "and <stem>.png, the image with masks, boxes and 'class score' captions.")
         {
-            weights, input, numClasses, config, output, scoreThreshold, force, threads,
+            weights, input, numClasses, config, output, scoreThreshold, batchSize, force, threads,
         };
         command.SetAction(parse =>
         {
             if (parse.GetValue(scoreThreshold) is < 0 or > 1 or float.NaN)
                 throw new CliException("--score-threshold must be between 0 and 1 (see 'maskrcnn predict --help')", ExitCodes.Usage);
+            if (parse.GetValue(batchSize) < 1)
+                throw new CliException("--batch-size must be at least 1 (see 'maskrcnn predict --help')", ExitCodes.Usage);
             if (parse.GetValue(threads) is > 0 and int n) torch.set_num_threads(n);
             var inputs = ImageInput.Resolve(parse.GetValue(input)!.ToString());
             // Headers only: a missing or undecodable image stops the run before the model loads or anything is written.
@@ -48,9 +55,10 @@ static class PredictCommand
 
             using var predictor = Predictor.Load(parse.GetValue(weights)!.ToString(), parse.GetValue(config)?.ToString(), parse.GetValue(numClasses),
                 new PredictorOptions { ScoreThreshold = parse.GetValue(scoreThreshold) });
+            int size = parse.GetValue(batchSize);
             var counts = inputs.Count == 1
-                ? [PredictOne(predictor, writer, inputs[0])]
-                : ProgressReporter.Run(context, "predict", progress => PredictAll(predictor, writer, inputs, progress));
+                ? PredictBatch(predictor, writer, inputs)
+                : ProgressReporter.Run(context, "predict", progress => PredictAll(predictor, writer, inputs, size, progress));
             for (int i = 0; i < inputs.Count; i++)
                 context.Out.WriteLine($"{inputs[i].Path}: {counts[i]} instance(s) -> {writer.JsonPath(inputs[i])}, {writer.OverlayPath(inputs[i])}");
             return ExitCodes.Success;
@@ -58,26 +66,28 @@ static class PredictCommand
         return command;
     }
 
-    static int[] PredictAll(Predictor predictor, PredictionWriter writer, IReadOnlyList<ImageInput> inputs, IProgress<ProgressUpdate> progress)
+    static int[] PredictAll(Predictor predictor, PredictionWriter writer, IReadOnlyList<ImageInput> inputs, int batchSize,
+                            IProgress<ProgressUpdate> progress)
     {
-        var counts = new int[inputs.Count];
+        var counts = new List<int>(inputs.Count);
         var clock = Stopwatch.StartNew();
-        for (int i = 0; i < inputs.Count; i++)
+        foreach (var batch in inputs.Chunk(batchSize))
         {
-            counts[i] = PredictOne(predictor, writer, inputs[i]);
-            progress.Report(ToUpdate(new InferenceProgress(i + 1, inputs.Count, clock.Elapsed), inputs[i].Stem));
+            counts.AddRange(PredictBatch(predictor, writer, batch));
+            progress.Report(ToUpdate(new InferenceProgress(counts.Count, inputs.Count, clock.Elapsed), batch[^1].Stem));
         }
-        return counts;
+        return [.. counts];
     }
 
     /// <summary>The shell's progress line for a pass over images (also used by <c>eval</c>).</summary>
     internal static ProgressUpdate ToUpdate(InferenceProgress p, string detail) => new(p.Done, p.Total, p.Elapsed, p.Eta, detail);
 
-    static int PredictOne(Predictor predictor, PredictionWriter writer, ImageInput input)
+    /// <summary>One padded batch through the model (torchvision's list-of-images call); results are written per image.</summary>
+    static int[] PredictBatch(Predictor predictor, PredictionWriter writer, IReadOnlyList<ImageInput> batch)
     {
-        var image = ImageIo.Load(input.Path);
-        var predictions = predictor.Predict(image);
-        writer.Write(input, image, predictions);
-        return predictions.Count;
+        var images = batch.Select(input => ImageIo.Load(input.Path)).ToArray();
+        var predictions = predictor.Predict(images);
+        for (int i = 0; i < batch.Count; i++) writer.Write(batch[i], images[i], predictions[i]);
+        return [.. predictions.Select(p => p.Count)];
     }
 }

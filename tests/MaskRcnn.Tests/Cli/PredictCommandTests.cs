@@ -70,6 +70,39 @@ public sealed class PredictCommandTests(TinyPredictorFiles files) : IClassFixtur
     }
 
     [Fact]
+    public void Batch_size_2_predicts_a_folder_as_the_librarys_batch_predict_and_writes_each_image()
+    {
+        string images = Path.Combine(files.Folder, "batched");
+        Directory.CreateDirectory(images);
+        File.Copy(files.ImageA, Path.Combine(images, "a.png"), overwrite: true);
+        File.Copy(files.ImageB, Path.Combine(images, "b.png"), overwrite: true);
+        string output = NewOutput();
+        var (code, stdout, err) = CliRunner.Run("predict", "-w", files.WeightsPath, "-i", images, "-o", output, "--score-threshold", "0", "--batch-size", "2");
+        Assert.True(code == 0, err);
+        Assert.Equal(2, CliRunner.Lines(stdout).Length);
+
+        using var predictor = Predictor.Load(files.WeightsPath, options: new PredictorOptions { ScoreThreshold = 0f });
+        var expected = predictor.Predict([ImageIo.Load(files.ImageA), ImageIo.Load(files.ImageB)]);
+        foreach (var (stem, predictions) in new[] { ("a", expected[0]), ("b", expected[1]) })
+        {
+            Assert.NotEmpty(predictions);
+            using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, stem + ".json")));
+            var results = doc.RootElement.EnumerateArray().ToList();
+            Assert.Equal(predictions.Count, results.Count);
+            for (int i = 0; i < results.Count; i++)
+            {
+                Assert.Equal(predictions[i].Score, results[i].GetProperty("score").GetSingle());
+                Assert.Equal(predictions[i].CategoryId, results[i].GetProperty("category_id").GetInt64());
+                Assert.Equal(predictions[i].BoxXyxy[0], results[i].GetProperty("bbox")[0].GetSingle());
+                var rle = MaskApi.FromCompressedString(results[i].GetProperty("segmentation").GetProperty("counts").GetString()!,
+                    TinyPredictorFiles.Height, TinyPredictorFiles.Width);
+                Assert.Equal(predictions[i].Mask, MaskApi.Decode(rle));
+            }
+            Assert.True(File.Exists(Path.Combine(output, stem + ".png")));
+        }
+    }
+
+    [Fact]
     public void A_torch_save_pth_with_a_config_file_predicts_what_the_safetensors_does()
     {
         string pth = Path.Combine(files.Folder, "tiny.pth");
@@ -157,6 +190,7 @@ public sealed class PredictCommandTests(TinyPredictorFiles files) : IClassFixtur
     [InlineData("--bogus")]
     [InlineData("--score-threshold", "high")]
     [InlineData("--score-threshold", "1.5")]
+    [InlineData("--batch-size", "0")]
     [InlineData("extra-argument")]
     public void Usage_errors_exit_with_2(params string[] extra)
     {
@@ -171,7 +205,7 @@ public sealed class PredictCommandTests(TinyPredictorFiles files) : IClassFixtur
     {
         var (code, stdout, _) = CliRunner.Run("predict", "--help");
         Assert.Equal(0, code);
-        foreach (var option in new[] { "--weights", "--input", "--num-classes", "--config", "--output", "--score-threshold", "--force", "--threads" })
+        foreach (var option in new[] { "--weights", "--input", "--num-classes", "--config", "--output", "--score-threshold", "--batch-size", "--force", "--threads" })
             Assert.Contains(option, stdout);
         Assert.Contains("[default: predictions]", stdout);
         Assert.Contains("[default: 0.5]", stdout);
