@@ -22,7 +22,7 @@ static class DemoCommand
         var images = new Option<int>("--images") { Description = "Synthetic training images to generate", DefaultValueFactory = _ => 500 };
         var valImages = new Option<int>("--val-images") { Description = "Held-out validation images to generate", DefaultValueFactory = _ => 100 };
         var imageSize = new Option<int>("--image-size") { Description = "Side of the synthetic images in pixels", DefaultValueFactory = _ => 128 };
-        var minutes = new Option<double>("--minutes") { Description = "Training time budget in minutes (data, evaluation and pictures add about a minute)", DefaultValueFactory = _ => 8.0 };
+        var minutes = new Option<double>("--minutes") { Description = "Training time budget in minutes (data, evaluation and pictures add about a minute)", DefaultValueFactory = _ => 8.5 };
         var overlays = new Option<int>("--overlays") { Description = "Held-out images to draw predictions on (val_overlays/)", DefaultValueFactory = _ => 16 };
         var seed = CommonOptions.Seed();
         var threads = CommonOptions.Threads();
