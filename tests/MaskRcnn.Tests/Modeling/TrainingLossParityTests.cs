@@ -70,6 +70,28 @@ public sealed class TrainingLossParityTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Gradients_of_the_summed_losses_match_torchvision()
+    {
+        using var c = new Case();
+        var losses = c.Model.ComputeLosses(c.Images, c.Targets);
+        using var total = losses.Values.Aggregate((a, b) => a + b);
+        total.backward();
+        var parameters = c.Model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        var expected = c.Expected.Where(kv => kv.Key.StartsWith("grad.", StringComparison.Ordinal)).ToList();
+        Assert.Equal(6, expected.Count);
+        foreach (var (key, want) in expected)
+        {
+            string name = key["grad.".Length..];
+            var got = parameters[name].grad!;
+            // Relative to the gradient's norm: a few elements near zero make element-wise ratios meaningless.
+            double rel = (got - want).norm().item<float>() / want.norm().item<float>();
+            output.WriteLine($"{name}: relative gradient error {rel:E2}");
+            Assert.True(rel < 1e-3, $"{name}: relative gradient error {rel}");
+        }
+        foreach (var l in losses.Values) l.Dispose();
+    }
+
+    [Fact]
     public void Roi_head_losses_match_torchvision_on_its_own_proposals()
     {
         using var c = new Case();
