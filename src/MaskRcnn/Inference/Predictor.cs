@@ -87,6 +87,7 @@ public sealed class Predictor : IDisposable
     public IReadOnlyList<IReadOnlyList<InstancePrediction>> Predict(IReadOnlyList<RgbImage> images)
     {
         using var scope = NewDisposeScope();
+        using var gcPause = Runtime.GcPause.Begin();
         var detections = Model.Predict(images.Select(ImageIo.ToTensor).ToList());
         return detections.Select(d => ToInstances(d, out _)).ToList();
     }

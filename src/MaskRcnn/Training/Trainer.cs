@@ -127,6 +127,7 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
     {
         using var scope = torch.NewDisposeScope();
         var (images, targets) = data.Next();
+        using var gcPause = Runtime.GcPause.Begin();
         try
         {
             var terms = model.ComputeLosses(images, targets);
