@@ -20,7 +20,7 @@ static class TrainCommand
         var arch = new Option<string>("--arch") { Description = "Architecture when no config is given", DefaultValueFactory = _ => "r50-fpn" }
             .AcceptOnlyFromAmong([.. MaskRcnn.Modeling.MaskRcnnConfig.ArchitectureNames]);
         var weights = CommonOptions.Weights(required: false);
-        weights.Description = "Initial weights (e.g. torchvision's COCO or ImageNet-backbone weights as .safetensors)";
+        weights.Description = "Initial weights to fine-tune: a whole Mask R-CNN state dict (.pth or .safetensors, e.g. torchvision's COCO checkpoint); class layers are re-initialised when the class count differs";
         var batchSize = new Option<int>("--batch-size", "-b") { Description = "Images per iteration", DefaultValueFactory = _ => 2 };
         var lr = new Option<double?>("--lr") { Description = "Base learning rate (default: 0.02 × batch size / 16)" };
         var iterations = new Option<int?>("--iterations") { Description = "Run length (default: the paper's 160k scaled by 16 / batch size)" };
