@@ -1,3 +1,4 @@
+using MaskRcnn.Modeling.Transform;
 using MaskRcnn.Structures;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -34,45 +35,19 @@ public sealed class ResizeShortSide : ITransform
     }
 
     /// <summary>
-    /// The output size, rounded exactly as torchvision: <c>min_size / short_side</c> on a float32 tensor is
-    /// evaluated by PyTorch as <c>reciprocal(short_side) * min_size</c> in float32 (likewise for the long side),
-    /// and <c>interpolate(recompute_scale_factor=True)</c> then takes <c>floor(side * scale)</c> in double.
-    /// The two roundings decide between e.g. 799 and 800 px, so both are reproduced.
+    /// The output size, rounded exactly as torchvision does (see <see cref="GeneralizedRcnnTransform.ResizedSize"/>,
+    /// the one place that rule lives: the model's transform applies the same resize at inference).
     /// </summary>
     public static (int Height, int Width) OutputSize(int height, int width, int minSize, int maxSize)
     {
-        float shortSide = Math.Min(height, width), longSide = Math.Max(height, width);
-        float scale = Math.Min(1f / shortSide * minSize, 1f / longSide * maxSize);
-        return ((int)Math.Floor(height * (double)scale), (int)Math.Floor(width * (double)scale));
+        var (h, w) = GeneralizedRcnnTransform.ResizedSize(height, width, minSize, maxSize);
+        return ((int)h, (int)w);
     }
 
     /// <summary>The resized copy of <paramref name="item"/> (which is left untouched).</summary>
     public static DatasetItem Resize(DatasetItem item, int minSize, int maxSize)
     {
-        int h = (int)item.Image.shape[^2], w = (int)item.Image.shape[^1];
-        var (nh, nw) = OutputSize(h, w, minSize, maxSize);
-        var size = new long[] { nh, nw };
-
-        using var batched = item.Image.unsqueeze(0);
-        using var resizedBatch = nn.functional.interpolate(batched, size, mode: InterpolationMode.Bilinear, align_corners: false);
-        var image = resizedBatch[0];
-
-        var src = item.Target.Masks;
-        Tensor masks;
-        if (src.shape[0] == 0)
-            masks = zeros(new long[] { 0, nh, nw }, ScalarType.Byte);
-        else
-        {
-            using var asFloat = src.unsqueeze(1).to_type(ScalarType.Float32);
-            using var resized = nn.functional.interpolate(asFloat, size, mode: InterpolationMode.Nearest);
-            using var squeezed = resized[.., 0];
-            masks = squeezed.to_type(ScalarType.Byte);
-        }
-
-        // resize_boxes: ratios as float32 tensors new/old per axis.
-        float ratioW = (float)nw / w, ratioH = (float)nh / h;
-        using var ratios = tensor(new[] { ratioW, ratioH, ratioW, ratioH });
-        var boxes = item.Target.Boxes * ratios;
-        return new DatasetItem(image, new TargetSet(boxes, item.Target.Labels.clone(), masks), item.ImageId);
+        var (image, target) = GeneralizedRcnnTransform.Resize(item.Image, item.Target, minSize, maxSize);
+        return new DatasetItem(image, target!, item.ImageId);
     }
 }
