@@ -39,7 +39,7 @@ public static class OnnxEndToEndBenchmark
                 last = detections;
             }
         }
-        var result = EndToEndResult.From(LatencySummary.Of(times), LatencySummary.Of(cpuTimes).MedianMs, PeakMemory.PeakRssMb(), last!.Count);
+        var result = EndToEndResult.From(LatencySummary.Of(times), LatencySummary.Of(cpuTimes).MedianMs, MaskRcnn.Runtime.ProcessMemory.PeakResidentMb(), last!.Count);
 
         Console.WriteLine($"ONNX Runtime, {options.Threads} intra-op threads, {Path.GetFileName(options.Model)} on {Path.GetFileName(options.Input)} ({image.Width}x{image.Height})");
         Console.WriteLine($"runs (ms): {string.Join(" ", times.Select(t => t.ToString("F0", CultureInfo.InvariantCulture)))}");

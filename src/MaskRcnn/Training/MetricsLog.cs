@@ -4,11 +4,18 @@ using System.Text.Json.Nodes;
 namespace MaskRcnn.Training;
 
 /// <summary>One training entry of <c>metrics.jsonl</c>.</summary>
-public sealed record TrainingMetrics(int Iteration, double LearningRate, IReadOnlyDictionary<string, double> Losses, double TotalLoss, double ElapsedSeconds);
+/// <param name="Iteration">Iterations completed.</param>
+/// <param name="LearningRate">The learning rate of the last iteration.</param>
+/// <param name="Losses">Each loss term, unweighted.</param>
+/// <param name="TotalLoss">The weighted sum that was back-propagated.</param>
+/// <param name="ElapsedSeconds">Training time since the run (or resume) started.</param>
+/// <param name="ResidentMb">The process's resident set after the iteration (MiB), where the platform reports it.</param>
+public sealed record TrainingMetrics(int Iteration, double LearningRate, IReadOnlyDictionary<string, double> Losses, double TotalLoss,
+    double ElapsedSeconds, double? ResidentMb = null);
 
 /// <summary>
 /// Appends one JSON object per line to <c>metrics.jsonl</c>: <c>{"type":"train","iteration":..,"lr":..,
-/// "loss":..,"losses":{..},"time":..}</c> for logged iterations and <c>{"type":"eval","iteration":..,
+/// "loss":..,"losses":{..},"time":..,"rss_mb":..}</c> for logged iterations and <c>{"type":"eval","iteration":..,
 /// "metrics":{..}}</c> for validation results. Each line is flushed, so a killed run keeps its log.
 /// </summary>
 public sealed class MetricsLog : IDisposable
@@ -37,6 +44,7 @@ public sealed class MetricsLog : IDisposable
             ["loss"] = Finite(m.TotalLoss),
             ["losses"] = losses,
             ["time"] = Math.Round(m.ElapsedSeconds, 3),
+            ["rss_mb"] = m.ResidentMb is { } mb ? Math.Round(mb, 1) : null,
         });
     }
 
@@ -81,7 +89,8 @@ public sealed class MetricsLog : IDisposable
             }
             if ((string?)o["type"] != "train") continue;
             var losses = o["losses"]!.AsObject().ToDictionary(kv => kv.Key, kv => ReadNumber(kv.Value));
-            result.Add(new TrainingMetrics((int)o["iteration"]!, (double)o["lr"]!, losses, ReadNumber(o["loss"]), (double)o["time"]!));
+            result.Add(new TrainingMetrics((int)o["iteration"]!, (double)o["lr"]!, losses, ReadNumber(o["loss"]), (double)o["time"]!,
+                o["rss_mb"] is JsonNode rss ? (double)rss : null));
         }
         return result;
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MaskRcnn.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -104,7 +105,7 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
             bool last = lengthFixed && completed == schedule.TotalIterations;
             if (completed % options.LogEvery == 0 || last)
             {
-                var entry = new TrainingMetrics(completed, lr, losses, total, clock.Elapsed.TotalSeconds);
+                var entry = new TrainingMetrics(completed, lr, losses, total, clock.Elapsed.TotalSeconds, ProcessMemory.ResidentMb());
                 metrics.WriteTraining(entry);
                 tensorBoard?.WriteTraining(entry);
             }
