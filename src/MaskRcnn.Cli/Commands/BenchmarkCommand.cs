@@ -24,14 +24,15 @@ static class BenchmarkCommand
         var weights = CommonOptions.Weights(required: true);
         var numClasses = CommonOptions.NumClasses();
         var config = CommonOptions.ModelConfig();
-        var input = new Option<FileInfo>("--input", "-i") { Description = "Image to run on (JPEG or PNG)", Required = true };
+        var input = new Option<string>("--input", "-i")
+        {
+            Description = "Image to run on (JPEG or PNG), or a folder of images: timed run i takes image i modulo their count",
+            Required = true,
+        };
         var warmup = new Option<int>("--warmup") { Description = "Untimed passes first", DefaultValueFactory = _ => 2 };
         var runs = new Option<int>("--runs", "-n") { Description = "Timed passes", DefaultValueFactory = _ => 5 };
-        var precision = new Option<string>("--precision")
-        {
-            Description = "fp32, or bf16 for convolutions and linear layers (everything else stays fp32)",
-            DefaultValueFactory = _ => "fp32",
-        }.AcceptOnlyFromAmong("fp32", "bf16");
+        var precision = CommonOptions.Precision();
+        var noFolding = CommonOptions.NoBatchNormFolding();
         var threads = CommonOptions.Threads();
         var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file" };
         var detectionsOut = new Option<FileInfo?>("--save-detections")
@@ -41,7 +42,7 @@ static class BenchmarkCommand
         var thresholds = new ThresholdOptions();
         var command = new Command("benchmark", "Time end-to-end inference on one image, stage by stage")
         {
-            weights, numClasses, config, input, warmup, runs, precision, threads, json, detectionsOut,
+            weights, numClasses, config, input, warmup, runs, precision, noFolding, threads, json, detectionsOut,
         };
         thresholds.AddTo(command);
         command.SetAction(parse =>
@@ -50,58 +51,37 @@ static class BenchmarkCommand
             if (parse.GetValue(runs) < 1) throw new CliException("--runs must be at least 1", ExitCodes.Usage);
             ThreadSettings.Apply(parse.GetValue(threads));
 
-            using var model = LoadModel(parse.GetValue(weights)!.FullName, parse.GetValue(config)?.FullName, parse.GetValue(numClasses),
-                c => thresholds.ApplyTo(c, parse));
-            string mode = parse.GetValue(precision)!;
-            if (mode == "bf16") Bf16Autocast.Apply(model);
+            var options = new PredictorOptions { Precision = parse.GetValue(precision), FoldBatchNorm = !parse.GetValue(noFolding) };
+            using var predictor = Predictor.Load(parse.GetValue(weights)!.FullName, parse.GetValue(config)?.FullName, parse.GetValue(numClasses),
+                options, c => thresholds.ApplyTo(c, parse));
 
-            var imageFile = parse.GetValue(input)!;
-            var image = ImageIo.Load(imageFile.FullName);
-            using var pixels = ImageIo.ToTensor(image);
-            context.Err.WriteLine($"benchmark: {imageFile.Name} {image.Width}x{image.Height}, {mode}, {get_num_threads()} threads, " +
-                $"malloc tuning {(MallocTuning.Applied ? "on" : "off")}, {parse.GetValue(warmup)} warm-up + {parse.GetValue(runs)} timed runs");
+            var inputs = ImageInput.Resolve(parse.GetValue(input)!);
+            var pixels = new List<Tensor>();
+            try
+            {
+                foreach (var file in inputs) pixels.Add(ImageIo.ToTensor(ImageIo.Load(file.Path)));
+                string what = inputs.Count == 1 ? $"{Path.GetFileName(inputs[0].Path)} {pixels[0].shape[2]}x{pixels[0].shape[1]}" : $"{inputs.Count} images";
+                context.Err.WriteLine($"benchmark: {what}, {CommonOptions.PrecisionName(options.Precision)}, " +
+                    $"batch norm {(predictor.Model.IsPreparedForInference && options.FoldBatchNorm ? "folded" : "unfolded")}, {get_num_threads()} threads, " +
+                    $"malloc tuning {(MallocTuning.Applied ? "on" : "off")}, {parse.GetValue(warmup)} warm-up + {parse.GetValue(runs)} timed runs");
 
-            var saveTo = parse.GetValue(detectionsOut);
-            var report = LatencyBenchmark.Measure(model, pixels, parse.GetValue(warmup), parse.GetValue(runs),
-                lastDetections: saveTo is null ? null : d => SaveDetections(d, pixels, saveTo.FullName),
-                progress: (r, ms) => context.Err.WriteLine($"  run {r + 1}: {ms:F1} ms"));
+                var saveTo = parse.GetValue(detectionsOut);
+                var report = LatencyBenchmark.Measure(predictor.Model, pixels, parse.GetValue(warmup), parse.GetValue(runs),
+                    lastDetections: saveTo is null ? null : d => SaveDetections(d, pixels[(parse.GetValue(runs) - 1) % pixels.Count], saveTo.FullName),
+                    progress: (r, ms) => context.Err.WriteLine($"  run {r + 1}: {ms:F1} ms"));
 
-            PrintTable(context.Out, report);
-            if (parse.GetValue(json) is { } jsonFile)
-                File.WriteAllText(jsonFile.FullName, ToJson(report, mode, get_num_threads(), parse.GetValue(warmup)));
-            return ExitCodes.Success;
+                PrintTable(context.Out, report);
+                if (parse.GetValue(json) is { } jsonFile)
+                    File.WriteAllText(jsonFile.FullName, ToJson(report, options, get_num_threads(), parse.GetValue(warmup)));
+                return ExitCodes.Success;
+            }
+            finally
+            {
+                foreach (var t in pixels) t.Dispose();
+            }
         });
         return command;
     }
-
-    /// <summary>
-    /// The model as <see cref="Predictor.Load"/> builds it (config from the file, the weights' metadata or the class
-    /// count), with the threshold options applied to the config before the model is built.
-    /// </summary>
-    static MaskRcnnModel LoadModel(string weightsPath, string? configPath, int? numClasses, Func<MaskRcnnConfig, MaskRcnnConfig> adjust)
-    {
-        var source = WeightsSource.Open(weightsPath);
-        var state = StateDictFile.Read(source.Path);
-        try
-        {
-            var model = new MaskRcnnModel(adjust(ModelConfigResolver.Resolve(source, configPath, numClasses, state).Config));
-            try
-            {
-                StateDictLoader.Load(model, state, source.Path);
-                return model;
-            }
-            catch
-            {
-                model.Dispose();
-                throw;
-            }
-        }
-        finally
-        {
-            foreach (var t in state.Values) t.Dispose();
-        }
-    }
-
     static void SaveDetections(Detections d, Tensor image, string path)
     {
         using (d)
@@ -123,9 +103,11 @@ static class BenchmarkCommand
         o.WriteLine($"{"total",-12} {r.MedianMs,10:F1}   (min {r.MinMs:F1}, max {r.MaxMs:F1}, {r.RunsMs.Count} runs)");
         o.WriteLine($"detections   {r.Detections}");
         o.WriteLine($"peak RSS     {(r.PeakRssMb is { } mb ? $"{mb:F0} MiB" : "n/a")}");
+        if (r.RunsRssMb.Count > 1)
+            o.WriteLine($"RSS per run  first {r.RunsRssMb[0]:F0} MiB, third {r.RunsRssMb[Math.Min(2, r.RunsRssMb.Count - 1)]:F0} MiB, last {r.RunsRssMb[^1]:F0} MiB, max {r.RunsRssMb.Max():F0} MiB");
     }
 
-    static string ToJson(LatencyReport r, string precision, int threads, int warmup)
+    static string ToJson(LatencyReport r, PredictorOptions options, int threads, int warmup)
     {
         var stages = new JsonObject();
         foreach (var (stage, ms) in r.StageMedianMs) stages[stage] = Round(ms);
@@ -142,8 +124,10 @@ static class BenchmarkCommand
             ["stages"] = stages,
             ["conv_linear_ms"] = convLinear,
             ["runs_ms"] = new JsonArray(r.RunsMs.Select(ms => (JsonNode?)Round(ms)).ToArray()),
+            ["runs_rss_mb"] = new JsonArray(r.RunsRssMb.Select(mb => (JsonNode?)Round(mb)).ToArray()),
             ["warmup"] = warmup,
-            ["precision"] = precision,
+            ["precision"] = CommonOptions.PrecisionName(options.Precision),
+            ["batch_norm_folded"] = options.FoldBatchNorm,
             ["threads"] = threads,
             ["malloc_tuning"] = MallocTuning.Applied,
         };

@@ -27,11 +27,13 @@ static class EvalCommand
         var images = new Option<DirectoryInfo?>("--images") { Description = "Folder of the annotated images (model evaluation)" };
         var annotations = new Option<FileInfo?>("--annotations") { Description = "COCO instances JSON of the images (model evaluation)" };
         var threads = CommonOptions.Threads();
+        var precision = CommonOptions.Precision();
+        var noFolding = CommonOptions.NoBatchNormFolding();
         var command = new Command("eval",
             "COCO box and mask AP/AR, pycocotools' 12 numbers per IoU type: of a results file against its ground truth " +
             "(give gt and results), or of a model run over an annotated image folder (give weights, images and annotations)")
         {
-            gt, results, iouType, json, weights, config, numClasses, images, annotations, threads,
+            gt, results, iouType, json, weights, config, numClasses, images, annotations, threads, precision, noFolding,
         };
         command.SetAction(parse =>
         {
@@ -60,7 +62,8 @@ static class EvalCommand
             {
                 if (weightsPath is null || imagesPath is null || annotationsPath is null)
                     throw Usage("give --gt and --results, or --weights, --images and --annotations");
-                using var predictor = Predictor.Load(weightsPath, parse.GetValue(config)?.ToString(), parse.GetValue(numClasses));
+                using var predictor = Predictor.Load(weightsPath, parse.GetValue(config)?.ToString(), parse.GetValue(numClasses),
+                    new PredictorOptions { Precision = parse.GetValue(precision), FoldBatchNorm = !parse.GetValue(noFolding) });
                 var outcome = ProgressReporter.Run(context, "eval", progress =>
                     DatasetEvaluation.Evaluate(predictor.Model, imagesPath, annotationsPath,
                         new SyncProgress(p => progress.Report(PredictCommand.ToUpdate(p, "")))));

@@ -33,12 +33,14 @@ static class PredictCommand
             DefaultValueFactory = _ => 1,
         };
         var threads = CommonOptions.Threads();
+        var precision = CommonOptions.Precision();
+        var noFolding = CommonOptions.NoBatchNormFolding();
         var command = new Command("predict",
             "Detect and segment objects in images. Writes <stem>.json, a COCO results array sorted by score " +
             "(image_id is the file stem when every stem is a number, else the image's 1-based position in name order), " +
             "and <stem>.png, the image with masks, boxes and 'class score' captions.")
         {
-            weights, input, numClasses, config, output, scoreThreshold, batchSize, force, threads,
+            weights, input, numClasses, config, output, scoreThreshold, batchSize, force, threads, precision, noFolding,
         };
         command.SetAction(parse =>
         {
@@ -54,7 +56,10 @@ static class PredictCommand
             CommonOptions.RefuseOverwrite(writer.ExistingOutputs(inputs), parse.GetValue(force));
 
             using var predictor = Predictor.Load(parse.GetValue(weights)!.ToString(), parse.GetValue(config)?.ToString(), parse.GetValue(numClasses),
-                new PredictorOptions { ScoreThreshold = parse.GetValue(scoreThreshold) });
+                new PredictorOptions
+                {
+                    ScoreThreshold = parse.GetValue(scoreThreshold), Precision = parse.GetValue(precision), FoldBatchNorm = !parse.GetValue(noFolding),
+                });
             int size = parse.GetValue(batchSize);
             var counts = inputs.Count == 1
                 ? PredictBatch(predictor, writer, inputs)

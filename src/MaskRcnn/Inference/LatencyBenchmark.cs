@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Globalization;
 using MaskRcnn.Modeling;
+using MaskRcnn.Runtime;
 using MaskRcnn.Structures;
 using static TorchSharp.torch;
 
@@ -16,10 +16,12 @@ namespace MaskRcnn.Inference;
 /// <param name="ConvLinearMedianMs">Median time per stage spent inside convolution and linear layers (same keys); the rest
 /// of a stage is everything else (normalisation, activations, RoIAlign, box coding, NMS, pasting, copies).</param>
 /// <param name="PeakRssMb">Linux's VmHWM of this process in MiB (model load included); null where /proc is missing.</param>
-/// <param name="Detections">Detections of the last run (the first image's).</param>
+/// <param name="Detections">Detections of the last run.</param>
+/// <param name="RunsRssMb">The resident set (VmRSS, MiB) after each timed run; empty where /proc is missing.</param>
 public sealed record LatencyReport(
     IReadOnlyList<double> RunsMs, IReadOnlyList<KeyValuePair<string, double>> StageMedianMs,
-    IReadOnlyList<KeyValuePair<string, double>> ConvLinearMedianMs, double? PeakRssMb, long Detections)
+    IReadOnlyList<KeyValuePair<string, double>> ConvLinearMedianMs, double? PeakRssMb, long Detections,
+    IReadOnlyList<double> RunsRssMb)
 {
     public double MedianMs => LatencyBenchmark.Median(RunsMs);
     public double MinMs => RunsMs.Min();
@@ -27,27 +29,30 @@ public sealed record LatencyReport(
 }
 
 /// <summary>
-/// Times <see cref="MaskRcnnModel.Predict"/> on one image: untimed warm-up passes (libtorch's first calls pick
-/// kernels and grow its caches), then timed passes, each split into stages through
-/// <see cref="MaskRcnnModel.StageTimed"/>. Medians, not means: on a shared machine single runs stall.
+/// Times <see cref="MaskRcnnModel.Predict"/>: untimed warm-up passes (libtorch's first calls pick kernels and grow
+/// its caches), then timed passes, each split into stages through <see cref="MaskRcnnModel.StageTimed"/>. Medians,
+/// not means: on a shared machine single runs stall. Given several images, pass i runs on image i modulo their
+/// count, and the resident set after each pass shows whether memory settles (a leak climbs run after run).
 /// </summary>
 public static class LatencyBenchmark
 {
     /// <param name="model">The model, weights loaded; its <see cref="MaskRcnnModel.StageTimed"/> hook is borrowed and restored.</param>
-    /// <param name="image">float32 [3,H,W] in 0..1, already decoded (decoding is not part of the timing).</param>
+    /// <param name="images">float32 [3,H,W] images in 0..1, already decoded (decoding is not part of the timing).</param>
     /// <param name="warmup">Untimed passes first.</param>
     /// <param name="runs">Timed passes (at least one).</param>
     /// <param name="lastDetections">Receives the last timed pass's detections (the caller disposes them); null frees them.</param>
     /// <param name="progress">Called after each timed pass with its index and wall time in ms.</param>
-    public static LatencyReport Measure(MaskRcnnModel model, Tensor image, int warmup, int runs,
+    public static LatencyReport Measure(MaskRcnnModel model, IReadOnlyList<Tensor> images, int warmup, int runs,
         Action<Detections>? lastDetections = null, Action<int, double>? progress = null)
     {
         if (warmup < 0) throw new ArgumentOutOfRangeException(nameof(warmup), warmup, "warm-up passes cannot be negative");
         if (runs < 1) throw new ArgumentOutOfRangeException(nameof(runs), runs, "at least one timed pass is needed");
-        if (image.dim() != 3 || image.shape[0] != 3 || image.dtype != ScalarType.Float32)
-            throw new ArgumentException($"the image must be float32 [3,H,W]; got {image.dtype} [{string.Join(",", image.shape)}]", nameof(image));
+        if (images.Count == 0) throw new ArgumentException("at least one image is needed", nameof(images));
+        foreach (var image in images)
+            if (image.dim() != 3 || image.shape[0] != 3 || image.dtype != ScalarType.Float32)
+                throw new ArgumentException($"images must be float32 [3,H,W]; got {image.dtype} [{string.Join(",", image.shape)}]", nameof(images));
 
-        for (int i = 0; i < warmup; i++) DisposeAll(model.Predict([image]));
+        for (int i = 0; i < warmup; i++) DisposeAll(model.Predict([images[i % images.Count]]));
 
         var stageRuns = new List<KeyValuePair<string, double>>();
         var convLinearRuns = new List<KeyValuePair<string, double>>();
@@ -59,6 +64,7 @@ public static class LatencyBenchmark
             convLinearRuns.Add(new(stage, layerClock.TakeMs()));
         };
         var runsMs = new double[runs];
+        var runsRss = new List<double>(runs);
         IReadOnlyList<Detections> last = [];
         layerClock.TakeMs();
         try
@@ -67,8 +73,9 @@ public static class LatencyBenchmark
             {
                 DisposeAll(last);
                 var sw = Stopwatch.StartNew();
-                last = model.Predict([image]);
+                last = model.Predict([images[r % images.Count]]);
                 runsMs[r] = sw.Elapsed.TotalMilliseconds;
+                if (ProcessMemory.ResidentMb() is { } rss) runsRss.Add(rss);
                 progress?.Invoke(r, runsMs[r]);
             }
         }
@@ -83,7 +90,7 @@ public static class LatencyBenchmark
         }
 
         // Read before the caller does anything with the detections (saving them may allocate a lot).
-        double? peak = PeakRssMb();
+        double? peak = ProcessMemory.PeakResidentMb();
         long detections = last[0].Count;
         if (lastDetections is null) DisposeAll(last);
         else
@@ -91,7 +98,7 @@ public static class LatencyBenchmark
             DisposeAll(last.Skip(1));
             lastDetections(last[0]);
         }
-        return new LatencyReport(runsMs, StageMedians(stageRuns), StageMedians(convLinearRuns), peak, detections);
+        return new LatencyReport(runsMs, StageMedians(stageRuns), StageMedians(convLinearRuns), peak, detections, runsRss);
     }
 
     static List<KeyValuePair<string, double>> StageMedians(List<KeyValuePair<string, double>> perRun) =>
@@ -105,21 +112,6 @@ public static class LatencyBenchmark
         var sorted = values.Order().ToArray();
         int mid = sorted.Length / 2;
         return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-    }
-
-    /// <summary>VmHWM, the kernel's record of this process's largest resident set, in MiB; null without /proc.</summary>
-    public static double? PeakRssMb()
-    {
-        const string status = "/proc/self/status";
-        if (!File.Exists(status)) return null;
-        foreach (var line in File.ReadLines(status))
-        {
-            // The kernel writes "VmHWM:\t  123456 kB".
-            if (!line.StartsWith("VmHWM:", StringComparison.Ordinal)) continue;
-            var kb = line["VmHWM:".Length..].Trim().Split(' ')[0];
-            return long.Parse(kb, CultureInfo.InvariantCulture) / 1024.0;
-        }
-        return null;
     }
 
     /// <summary>

@@ -51,18 +51,23 @@ public sealed class Predictor : IDisposable
     /// <param name="configPath">A model config JSON file; null to use the stored one or the defaults.</param>
     /// <param name="numClasses">Classes including background, for weights without a stored config.</param>
     /// <param name="options">Thresholds and class names; null for the defaults.</param>
+    /// <param name="adjustConfig">Changes to the resolved config before the model is built (e.g. thresholds).</param>
     /// <exception cref="WeightsMismatchException">The weights do not fit the model; lists the keys and names the file.</exception>
-    public static Predictor Load(string weightsPath, string? configPath = null, int? numClasses = null, PredictorOptions? options = null)
+    /// <remarks>The model is then prepared for inference as <paramref name="options"/> say (norm folding, precision).</remarks>
+    public static Predictor Load(string weightsPath, string? configPath = null, int? numClasses = null, PredictorOptions? options = null,
+        Func<MaskRcnnConfig, MaskRcnnConfig>? adjustConfig = null)
     {
+        options ??= new PredictorOptions();
         var source = WeightsSource.Open(weightsPath);
         var state = StateDictFile.Read(source.Path);
         try
         {
             var config = ModelConfigResolver.Resolve(source, configPath, numClasses, state);
-            var model = new MaskRcnnModel(config.Config);
+            var model = new MaskRcnnModel(adjustConfig is null ? config.Config : adjustConfig(config.Config));
             try
             {
                 StateDictLoader.Load(model, state, source.Path);
+                model.PrepareForInference(options.FoldBatchNorm, options.Precision);
                 return new Predictor(model, options, ownsModel: true, source, config.Origin);
             }
             catch

@@ -1,3 +1,5 @@
+using MaskRcnn.Runtime;
+
 namespace MaskRcnn.Inference;
 
 /// <summary>What a <see cref="Predictor"/> keeps of the model's detections and how it names them.</summary>
@@ -14,4 +16,13 @@ public sealed record PredictorOptions
 
     /// <summary>Names and category ids per label; null takes them from the model's config (<see cref="ClassMap.FromConfig"/>).</summary>
     public ClassMap? Classes { get; init; }
+
+    /// <summary>Number format of convolutions and linear layers (<see cref="Predictor.Load"/> applies it to the model it builds).</summary>
+    public InferencePrecision Precision { get; init; } = InferencePrecision.Fp32;
+
+    /// <summary>
+    /// Fold frozen batch norms into the convolutions before them (<see cref="Predictor.Load"/>): same outputs up to
+    /// float rounding, one memory pass less per norm. Off reproduces torchvision's operation order exactly.
+    /// </summary>
+    public bool FoldBatchNorm { get; init; } = true;
 }

@@ -4,6 +4,7 @@ using MaskRcnn.Modeling.RoiHeads;
 using MaskRcnn.Modeling.Rpn;
 using MaskRcnn.Modeling.Transform;
 using MaskRcnn.Ops;
+using MaskRcnn.Runtime;
 using MaskRcnn.Structures;
 using MaskRcnn.Weights;
 using TorchSharp;
@@ -143,6 +144,7 @@ public sealed class MaskRcnnModel : nn.Module
     Dictionary<string, Tensor> TrainingForward(
         IReadOnlyList<Tensor> images, IReadOnlyList<TargetSet> targets, Generator? generator, Random? random, IReadOnlyList<Tensor>? proposalsOverride)
     {
+        RefuseIfPreparedForInference("train");
         if (images.Count != targets.Count) throw new ArgumentException($"{images.Count} images but {targets.Count} targets");
         for (int i = 0; i < targets.Count; i++) ValidateTarget(targets[i], images[i], i);
         train();
@@ -203,8 +205,33 @@ public sealed class MaskRcnnModel : nn.Module
     }
 
     /// <summary>Saves the weights as safetensors with torchvision's names (loadable with strict=True), the config in the metadata.</summary>
-    public void SaveWeights(string path) =>
+    public void SaveWeights(string path)
+    {
+        RefuseIfPreparedForInference("save its weights");
         SafeTensors.Save(path, state_dict(), new Dictionary<string, string> { [ConfigMetadataKey] = Config.ToJson() });
+    }
+
+    /// <summary>
+    /// Set by <see cref="PrepareForInference"/>: the weights were rewritten (norms folded, bfloat16 layers), so the
+    /// model predicts but neither trains nor saves — its state dict is no longer torchvision's.
+    /// </summary>
+    public bool IsPreparedForInference { get; private set; }
+
+    /// <summary>
+    /// One-way inference rewrites: frozen batch norms folded into their convolutions (<see cref="BatchNormFolding"/>)
+    /// and, for <see cref="InferencePrecision.Bf16"/>, bfloat16 convolutions and linear layers (<see cref="Bf16Autocast"/>).
+    /// </summary>
+    public void PrepareForInference(bool foldBatchNorm, InferencePrecision precision)
+    {
+        if (foldBatchNorm && BatchNormFolding.FoldFrozenBatchNorm(this) > 0) IsPreparedForInference = true;
+        if (precision == InferencePrecision.Bf16 && Bf16Autocast.Apply(this) > 0) IsPreparedForInference = true;
+    }
+
+    void RefuseIfPreparedForInference(string action)
+    {
+        if (IsPreparedForInference)
+            throw new InvalidOperationException($"this model was prepared for inference (folded norms or bfloat16 layers) and cannot {action}; load the weights into a new model");
+    }
 
     InferenceRun Run(IReadOnlyList<Tensor> images, bool keepTrace)
     {

@@ -7,7 +7,9 @@ namespace MaskRcnn.Tests.Modeling;
 
 /// <summary>
 /// The reduced-width model against torchvision 0.14 on the same weights and images
-/// (tests/fixtures/model/gen_model_fixtures.py): every stage from the resized batch to the pasted masks.
+/// (tests/fixtures/model/gen_model_fixtures.py): every stage from the resized batch to the pasted masks. The
+/// stages after the backbone are checked twice: as loaded, and with the frozen norms folded into the convolutions
+/// (what <see cref="Inference.Predictor.Load"/> runs), which must reproduce torchvision just as well.
 /// </summary>
 public sealed class TinyModelParityTests : IClassFixture<TinyModelParityTests.Run>
 {
@@ -16,19 +18,28 @@ public sealed class TinyModelParityTests : IClassFixture<TinyModelParityTests.Ru
     {
         public Dictionary<string, Tensor> Expected { get; } = TinyModel.Outputs();
         internal ModelTrace Trace { get; }
+        internal ModelTrace FoldedTrace { get; }
         internal MaskRcnnModel Model { get; } = TinyModel.Load();
 
         public Run()
         {
             var images = TinyModel.Images(Expected);
             Trace = Model.PredictWithTrace(images);
+            using (var folded = TinyModel.Load())
+            {
+                folded.PrepareForInference(foldBatchNorm: true, MaskRcnn.Runtime.InferencePrecision.Fp32);
+                FoldedTrace = folded.PredictWithTrace(images);
+            }
             foreach (var im in images) im.Dispose();
         }
+
+        internal ModelTrace TraceOf(bool folded) => folded ? FoldedTrace : Trace;
 
         public void Dispose()
         {
             Model.Dispose();
             Trace.Dispose();
+            FoldedTrace.Dispose();
             foreach (var t in Expected.Values) t.Dispose();
         }
     }
@@ -55,13 +66,15 @@ public sealed class TinyModelParityTests : IClassFixture<TinyModelParityTests.Ru
         Assert.True(err < 1e-5, $"resized batch differs: {err}");
     }
 
-    [Fact]
-    public void Backbone_and_fpn_features_match_within_1e_4_relative()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Backbone_and_fpn_features_match_within_1e_4_relative(bool folded)
     {
         string[] body = ["1", "2", "3"];
         foreach (var k in body)
         {
-            using var actual = _run.Trace.Body[int.Parse(k)][.., ..2];
+            using var actual = _run.TraceOf(folded).Body[int.Parse(k)][.., ..2];
             double err = ParityAssert.RelativeError(actual, E($"body.{k}"));
             _out.WriteLine($"body.{k}: {err:E2}");
             Assert.True(err < 1e-4, $"body.{k} relative error {err}");
@@ -69,7 +82,7 @@ public sealed class TinyModelParityTests : IClassFixture<TinyModelParityTests.Ru
         string[] fpn = ["0", "1", "2", "3", "pool"];
         for (int i = 0; i < fpn.Length; i++)
         {
-            using var actual = _run.Trace.Features[i][.., ..2];
+            using var actual = _run.TraceOf(folded).Features[i][.., ..2];
             double err = ParityAssert.RelativeError(actual, E($"fpn.{fpn[i]}"));
             _out.WriteLine($"fpn.{fpn[i]}: {err:E2}");
             Assert.True(err < 1e-4, $"fpn.{fpn[i]} relative error {err}");
@@ -92,13 +105,15 @@ public sealed class TinyModelParityTests : IClassFixture<TinyModelParityTests.Ru
         }
     }
 
-    [Fact]
-    public void Rpn_proposals_match_one_to_one()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Rpn_proposals_match_one_to_one(bool folded)
     {
         for (int i = 0; i < 2; i++)
         {
             var expected = E($"proposals{i}");
-            var actual = _run.Trace.Rpn.Proposals[i];
+            var actual = _run.TraceOf(folded).Rpn.Proposals[i];
             Assert.Equal(expected.shape[0], actual.shape[0]);
             var match = ParityAssert.MatchBoxes(expected, actual, 0.999, 0.02);
             int inOrder = match.Where((m, j) => m == j).Count();
@@ -126,12 +141,14 @@ public sealed class TinyModelParityTests : IClassFixture<TinyModelParityTests.Ru
         }
     }
 
-    [Fact]
-    public void Detections_and_masks_match_one_to_one()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Detections_and_masks_match_one_to_one(bool folded)
     {
         for (int i = 0; i < 2; i++)
         {
-            var d = _run.Trace.Detections[i];
+            var d = _run.TraceOf(folded).Detections[i];
             var boxes = E($"det{i}.boxes");
             var scores = E($"det{i}.scores").data<float>().ToArray();
             var labels = E($"det{i}.labels");

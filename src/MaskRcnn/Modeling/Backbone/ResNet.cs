@@ -8,7 +8,7 @@ namespace MaskRcnn.Modeling.Backbone;
 /// torchvision's ResNet trunk without avgpool/fc (what IntermediateLayerGetter keeps): conv1, bn1, maxpool,
 /// then <c>layer1</c>..<c>layerN</c>. Parameter names match torchvision's, so <c>backbone.body.*</c> keys load as is.
 /// </summary>
-public sealed class ResNet : nn.Module
+public sealed class ResNet : nn.Module, IConvNormPairs
 {
     // Field names are torchvision's state-dict names (registered by RegisterComponents).
     readonly Conv2d conv1;
@@ -84,13 +84,16 @@ public sealed class ResNet : nn.Module
                 nn.init.kaiming_normal_(conv.weight, mode: nn.init.FanInOut.FanOut, nonlinearity: nn.init.NonlinearityType.ReLU);
     }
 
+    /// <summary>The stem's pair; the blocks report their own.</summary>
+    public IEnumerable<(Conv2d Conv, nn.Module<Tensor, Tensor> Norm)> ConvNormPairs() => [(conv1, bn1)];
+
     /// <summary>Returns the output of every stage (C2..C5 for four stages).</summary>
     public IReadOnlyList<Tensor> Forward(Tensor images)
     {
         var outputs = new List<Tensor>(_stages.Count);
         using (var scope = NewDisposeScope())
         {
-            var x = nn.functional.relu(bn1.call(conv1.call(images)));
+            var x = bn1.call(conv1.call(images)).relu_();
             x = nn.functional.max_pool2d(x, kernel_size: 3, stride: 2, padding: 1);
             foreach (var stage in _stages)
             {

@@ -5,9 +5,15 @@ using static TorchSharp.torch;
 namespace MaskRcnn.Modeling.Backbone;
 
 /// <summary>A residual block of torchvision's ResNet; the two kinds differ only in their convolutions.</summary>
-public abstract class ResidualBlock : nn.Module<Tensor, Tensor>
+public abstract class ResidualBlock : nn.Module<Tensor, Tensor>, IConvNormPairs
 {
     protected ResidualBlock(string name) : base(name) { }
+
+    public abstract IEnumerable<(Conv2d Conv, nn.Module<Tensor, Tensor> Norm)> ConvNormPairs();
+
+    /// <summary>The projection shortcut's pair (torchvision's <c>downsample</c> = Sequential(conv1x1, norm)), if any.</summary>
+    protected static IEnumerable<(Conv2d Conv, nn.Module<Tensor, Tensor> Norm)> DownsamplePair(nn.Module<Tensor, Tensor>? downsample) =>
+        downsample is Sequential s ? [((Conv2d)s[0], (nn.Module<Tensor, Tensor>)s[1])] : [];
 
     internal static Conv2d Conv3x3(long inPlanes, long outPlanes, long stride = 1) =>
         nn.Conv2d(inPlanes, outPlanes, kernel_size: 3, stride: stride, padding: 1, bias: false);
@@ -38,13 +44,16 @@ public sealed class BasicBlock : ResidualBlock
         RegisterComponents();
     }
 
+    public override IEnumerable<(Conv2d Conv, nn.Module<Tensor, Tensor> Norm)> ConvNormPairs() =>
+        [(conv1, bn1), (conv2, bn2), .. DownsamplePair(downsample)];
+
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
         var identity = downsample is null ? x : downsample.call(x);
-        var y = nn.functional.relu(bn1.call(conv1.call(x)));
+        var y = bn1.call(conv1.call(x)).relu_();
         y = bn2.call(conv2.call(y));
-        return scope.MoveToOuter(nn.functional.relu(y.add_(identity)));
+        return scope.MoveToOuter(y.add_(identity).relu_());
     }
 }
 
@@ -74,13 +83,16 @@ public sealed class Bottleneck : ResidualBlock
         RegisterComponents();
     }
 
+    public override IEnumerable<(Conv2d Conv, nn.Module<Tensor, Tensor> Norm)> ConvNormPairs() =>
+        [(conv1, bn1), (conv2, bn2), (conv3, bn3), .. DownsamplePair(downsample)];
+
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
         var identity = downsample is null ? x : downsample.call(x);
-        var y = nn.functional.relu(bn1.call(conv1.call(x)));
-        y = nn.functional.relu(bn2.call(conv2.call(y)));
+        var y = bn1.call(conv1.call(x)).relu_();
+        y = bn2.call(conv2.call(y)).relu_();
         y = bn3.call(conv3.call(y));
-        return scope.MoveToOuter(nn.functional.relu(y.add_(identity)));
+        return scope.MoveToOuter(y.add_(identity).relu_());
     }
 }

@@ -24,7 +24,7 @@ public sealed class MaskRcnnHeads : nn.Module<Tensor, Tensor>
                 nn.init.kaiming_normal_(conv.weight, mode: nn.init.FanInOut.FanOut, nonlinearity: nn.init.NonlinearityType.ReLU);
                 nn.init.zeros_(conv.bias!);
             }
-            var block = nn.Sequential(conv, nn.ReLU());
+            var block = nn.Sequential(conv, nn.ReLU(inplace: true));
             register_module(i.ToString(System.Globalization.CultureInfo.InvariantCulture), block);
             _layers.Add(block);
             next = layers[i];

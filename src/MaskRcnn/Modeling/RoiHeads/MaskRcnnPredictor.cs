@@ -28,7 +28,7 @@ public sealed class MaskRcnnPredictor : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        using var up = nn.functional.relu(conv5_mask.call(x));
+        using var up = conv5_mask.call(x).relu_();
         return mask_fcn_logits.call(up);
     }
 }

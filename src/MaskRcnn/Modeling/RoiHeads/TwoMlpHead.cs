@@ -21,7 +21,7 @@ public sealed class TwoMlpHead : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var flat = x.flatten(1);
-        using var h = nn.functional.relu(fc6.call(flat));
-        return nn.functional.relu(fc7.call(h));
+        using var h = fc6.call(flat).relu_();
+        return fc7.call(h).relu_();
     }
 }

@@ -17,7 +17,7 @@ public sealed class RpnHead : nn.Module
 
     public RpnHead(long inChannels, long numAnchors) : base(nameof(RpnHead))
     {
-        conv = nn.Sequential(nn.Sequential(nn.Conv2d(inChannels, inChannels, kernel_size: 3, padding: 1), nn.ReLU()));
+        conv = nn.Sequential(nn.Sequential(nn.Conv2d(inChannels, inChannels, kernel_size: 3, padding: 1), nn.ReLU(inplace: true)));
         cls_logits = nn.Conv2d(inChannels, numAnchors, kernel_size: 1);
         bbox_pred = nn.Conv2d(inChannels, numAnchors * 4, kernel_size: 1);
         RegisterComponents();
