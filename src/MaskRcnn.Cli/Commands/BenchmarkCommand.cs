@@ -125,6 +125,7 @@ static class BenchmarkCommand
             ["conv_linear_ms"] = convLinear,
             ["runs_ms"] = new JsonArray(r.RunsMs.Select(ms => (JsonNode?)Round(ms)).ToArray()),
             ["runs_rss_mb"] = new JsonArray(r.RunsRssMb.Select(mb => (JsonNode?)Round(mb)).ToArray()),
+            ["runs_heap_in_use_mb"] = new JsonArray(r.RunsHeapInUseMb.Select(mb => (JsonNode?)Round(mb)).ToArray()),
             ["warmup"] = warmup,
             ["precision"] = CommonOptions.PrecisionName(options.Precision),
             ["batch_norm_folded"] = options.FoldBatchNorm,

@@ -58,7 +58,9 @@ static class InfoCommand
             }
             else if (parse.GetValue(weights) is { } file)
             {
-                using var predictor = Predictor.Load(file.ToString(), parse.GetValue(config)?.ToString(), parse.GetValue(numClasses));
+                // Described as stored: folding the norms would add conv biases to the parameter counts.
+                using var predictor = Predictor.Load(file.ToString(), parse.GetValue(config)?.ToString(), parse.GetValue(numClasses),
+                    new PredictorOptions { FoldBatchNorm = false });
                 o.WriteLine();
                 DescribeWeights(o, predictor.Weights!);
                 o.WriteLine($"config        {predictor.ConfigOrigin}");

@@ -18,10 +18,11 @@ namespace MaskRcnn.Inference;
 /// <param name="PeakRssMb">Linux's VmHWM of this process in MiB (model load included); null where /proc is missing.</param>
 /// <param name="Detections">Detections of the last run.</param>
 /// <param name="RunsRssMb">The resident set (VmRSS, MiB) after each timed run; empty where /proc is missing.</param>
+/// <param name="RunsHeapInUseMb">Native heap in use after each timed run (<see cref="ProcessMemory.HeapInUseMb"/>); empty without glibc.</param>
 public sealed record LatencyReport(
     IReadOnlyList<double> RunsMs, IReadOnlyList<KeyValuePair<string, double>> StageMedianMs,
     IReadOnlyList<KeyValuePair<string, double>> ConvLinearMedianMs, double? PeakRssMb, long Detections,
-    IReadOnlyList<double> RunsRssMb)
+    IReadOnlyList<double> RunsRssMb, IReadOnlyList<double> RunsHeapInUseMb)
 {
     public double MedianMs => LatencyBenchmark.Median(RunsMs);
     public double MinMs => RunsMs.Min();
@@ -65,6 +66,7 @@ public static class LatencyBenchmark
         };
         var runsMs = new double[runs];
         var runsRss = new List<double>(runs);
+        var runsHeap = new List<double>(runs);
         IReadOnlyList<Detections> last = [];
         layerClock.TakeMs();
         try
@@ -76,6 +78,7 @@ public static class LatencyBenchmark
                 last = model.Predict([images[r % images.Count]]);
                 runsMs[r] = sw.Elapsed.TotalMilliseconds;
                 if (ProcessMemory.ResidentMb() is { } rss) runsRss.Add(rss);
+                if (ProcessMemory.HeapInUseMb() is { } heap) runsHeap.Add(heap);
                 progress?.Invoke(r, runsMs[r]);
             }
         }
@@ -98,7 +101,7 @@ public static class LatencyBenchmark
             DisposeAll(last.Skip(1));
             lastDetections(last[0]);
         }
-        return new LatencyReport(runsMs, StageMedians(stageRuns), StageMedians(convLinearRuns), peak, detections, runsRss);
+        return new LatencyReport(runsMs, StageMedians(stageRuns), StageMedians(convLinearRuns), peak, detections, runsRss, runsHeap);
     }
 
     static List<KeyValuePair<string, double>> StageMedians(List<KeyValuePair<string, double>> perRun) =>

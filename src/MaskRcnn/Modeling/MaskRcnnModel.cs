@@ -237,6 +237,8 @@ public sealed class MaskRcnnModel : nn.Module
     {
         if (images.Count == 0) throw new ArgumentException("at least one image is needed", nameof(images));
         eval();
+        // Every caller gets the finalizer-race guard (and the periodic collection), not only the Predictor's.
+        using var gcPause = GcPause.Begin();
         using var noGrad = inference_mode();
         var run = new InferenceRun();
         try

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace MaskRcnn.Runtime;
 
@@ -13,6 +14,35 @@ public static class ProcessMemory
 
     /// <summary>VmHWM, the kernel's record of the largest resident set so far, in MiB; null without /proc.</summary>
     public static double? PeakResidentMb() => ReadKb("VmHWM:") / 1024.0;
+
+    /// <summary>
+    /// Bytes glibc's malloc has handed out and not had back (mallinfo2's uordblks + hblkhd, all arenas), in MiB: the
+    /// live native memory, libtorch's tensors included. Next to <see cref="ResidentMb"/> it separates a leak (this
+    /// climbs) from heap growth by fragmentation (only RSS climbs). Null where glibc is not the allocator.
+    /// </summary>
+    public static double? HeapInUseMb()
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        try
+        {
+            var info = MallInfo2();
+            return (info.uordblks + info.hblkhd) / (1024.0 * 1024.0);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    // glibc ≥ 2.33's struct mallinfo2: ten size_t fields.
+    [StructLayout(LayoutKind.Sequential)]
+    struct MallocInfo
+    {
+        public nuint arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost;
+    }
+
+    [DllImport("libc", EntryPoint = "mallinfo2")]
+    static extern MallocInfo MallInfo2();
 
     static long? ReadKb(string field)
     {

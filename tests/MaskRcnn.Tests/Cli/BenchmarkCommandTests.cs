@@ -80,6 +80,39 @@ public sealed class BenchmarkCommandTests : IDisposable
     }
 
     [Fact]
+    public void AFolderIsRunImageAfterImageWithTheResidentSetAfterEachRun()
+    {
+        var (weights, config, image) = TinyModelFiles();
+        string folder = System.IO.Directory.CreateDirectory(temp.File("images")).FullName;
+        File.Copy(image, Path.Combine(folder, "a.png"));
+        var pixels = new byte[40 * 56 * 3];
+        ImageIo.SavePng(new RgbImage(40, 56, pixels), Path.Combine(folder, "b.png"));
+        string json = temp.File("folder.json");
+
+        var (code, _, err) = CliRunner.Run("benchmark", "--weights", weights, "--config", config, "--input", folder,
+            "--warmup", "0", "--runs", "3", "--box-score-threshold", "0", "--detections-per-image", "3",
+            "--no-batch-norm-folding", "--json", json);
+
+        Assert.True(code == 0, err);
+        Assert.Contains("2 images", err);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var root = doc.RootElement;
+        Assert.False(root.GetProperty("batch_norm_folded").GetBoolean());
+        var rss = root.GetProperty("runs_rss_mb").EnumerateArray().Select(e => e.GetDouble()).ToList();
+        Assert.Equal(3, rss.Count);
+        Assert.All(rss, mb => Assert.True(mb > 0 && mb <= root.GetProperty("peak_rss_mb").GetDouble() + 1));
+        Assert.Equal(3, root.GetProperty("runs_heap_in_use_mb").GetArrayLength());
+    }
+
+    [Fact]
+    public void AnUnknownPrecisionIsAUsageError()
+    {
+        var (code, _, err) = CliRunner.Run("benchmark", "--weights", "w.safetensors", "--input", "x.png", "--precision", "fp16");
+        Assert.Equal(2, code);
+        Assert.Contains("fp16", err);
+    }
+
+    [Fact]
     public void AConfigThatDisagreesWithNumClassesIsRejected()
     {
         var (weights, config, image) = TinyModelFiles();

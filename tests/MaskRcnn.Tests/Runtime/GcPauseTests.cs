@@ -31,4 +31,16 @@ public class GcPauseTests
         }
         Assert.NotEqual(GCLatencyMode.NoGCRegion, GCSettings.LatencyMode);
     }
+
+    [Fact]
+    public void Starting_a_pause_collects_the_garbage_left_since_the_last_one()
+    {
+        using (GcPause.Begin()) { }
+        int before = GC.CollectionCount(2);
+        for (int i = 0; i < 1000; i++) _ = new byte[8192];
+
+        using (GcPause.Begin()) { }
+
+        Assert.Equal(before + 1, GC.CollectionCount(2));
+    }
 }
