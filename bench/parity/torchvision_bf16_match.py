@@ -14,11 +14,11 @@ import sys
 import time
 
 import torch
-import torchvision
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "onnx"))
 from seeded_maskrcnn import build_model, load_image  # noqa: E402
+from match_predictions import match  # noqa: E402
 
 
 def bf16_layers(model, prefix=""):
@@ -30,16 +30,8 @@ def bf16_layers(model, prefix=""):
 
 
 def matched(a, b, min_iou=0.9):
-    iou = torchvision.ops.box_iou(a["boxes"].double(), b["boxes"].double())
-    candidate = (a["labels"][:, None] == b["labels"][None, :]) & (iou >= min_iou)
-    taken, n = set(), 0
-    for r in range(len(a["boxes"])):
-        for o in torch.argsort(iou[r], descending=True).tolist():
-            if candidate[r, o] and o not in taken:
-                taken.add(o)
-                n += 1
-                break
-    return n
+    """The same one-to-one rule as match_predictions.py (same label, box IoU >= min_iou)."""
+    return match((a["boxes"].double(), a["labels"], a["scores"]), (b["boxes"].double(), b["labels"], b["scores"]), min_iou)
 
 
 def main():

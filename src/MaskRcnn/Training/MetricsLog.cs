@@ -10,12 +10,14 @@ namespace MaskRcnn.Training;
 /// <param name="TotalLoss">The weighted sum that was back-propagated.</param>
 /// <param name="ElapsedSeconds">Training time since the run (or resume) started.</param>
 /// <param name="ResidentMb">The process's resident set after the iteration (MiB), where the platform reports it.</param>
+/// <param name="HeapInUseMb">Native heap in use after the iteration (MiB, <see cref="Runtime.ProcessMemory.HeapInUseMb"/>): a leak
+/// shows here, while <paramref name="ResidentMb"/> also holds memory the allocator keeps for reuse.</param>
 public sealed record TrainingMetrics(int Iteration, double LearningRate, IReadOnlyDictionary<string, double> Losses, double TotalLoss,
-    double ElapsedSeconds, double? ResidentMb = null);
+    double ElapsedSeconds, double? ResidentMb = null, double? HeapInUseMb = null);
 
 /// <summary>
 /// Appends one JSON object per line to <c>metrics.jsonl</c>: <c>{"type":"train","iteration":..,"lr":..,
-/// "loss":..,"losses":{..},"time":..,"rss_mb":..}</c> for logged iterations and <c>{"type":"eval","iteration":..,
+/// "loss":..,"losses":{..},"time":..,"rss_mb":..,"heap_mb":..}</c> for logged iterations and <c>{"type":"eval","iteration":..,
 /// "metrics":{..}}</c> for validation results. Each line is flushed, so a killed run keeps its log.
 /// </summary>
 public sealed class MetricsLog : IDisposable
@@ -45,6 +47,7 @@ public sealed class MetricsLog : IDisposable
             ["losses"] = losses,
             ["time"] = Math.Round(m.ElapsedSeconds, 3),
             ["rss_mb"] = m.ResidentMb is { } mb ? Math.Round(mb, 1) : null,
+            ["heap_mb"] = m.HeapInUseMb is { } heap ? Math.Round(heap, 1) : null,
         });
     }
 
@@ -90,7 +93,7 @@ public sealed class MetricsLog : IDisposable
             if ((string?)o["type"] != "train") continue;
             var losses = o["losses"]!.AsObject().ToDictionary(kv => kv.Key, kv => ReadNumber(kv.Value));
             result.Add(new TrainingMetrics((int)o["iteration"]!, (double)o["lr"]!, losses, ReadNumber(o["loss"]), (double)o["time"]!,
-                o["rss_mb"] is JsonNode rss ? (double)rss : null));
+                o["rss_mb"] is JsonNode rss ? (double)rss : null, o["heap_mb"] is JsonNode heap ? (double)heap : null));
         }
         return result;
     }

@@ -105,7 +105,8 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
             bool last = lengthFixed && completed == schedule.TotalIterations;
             if (completed % options.LogEvery == 0 || last)
             {
-                var entry = new TrainingMetrics(completed, lr, losses, total, clock.Elapsed.TotalSeconds, ProcessMemory.ResidentMb());
+                var entry = new TrainingMetrics(completed, lr, losses, total, clock.Elapsed.TotalSeconds,
+                    ProcessMemory.ResidentMb(), ProcessMemory.HeapInUseMb());
                 metrics.WriteTraining(entry);
                 tensorBoard?.WriteTraining(entry);
             }
