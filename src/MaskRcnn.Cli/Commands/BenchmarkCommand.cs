@@ -62,7 +62,7 @@ static class BenchmarkCommand
                 foreach (var file in inputs) pixels.Add(ImageIo.ToTensor(ImageIo.Load(file.Path)));
                 string what = inputs.Count == 1 ? $"{Path.GetFileName(inputs[0].Path)} {pixels[0].shape[2]}x{pixels[0].shape[1]}" : $"{inputs.Count} images";
                 context.Err.WriteLine($"benchmark: {what}, {CommonOptions.PrecisionName(options.Precision)}, " +
-                    $"batch norm {(predictor.Model.IsPreparedForInference && options.FoldBatchNorm ? "folded" : "unfolded")}, {get_num_threads()} threads, " +
+                    $"{predictor.Model.FoldedBatchNorms} batch norms folded, {get_num_threads()} threads, " +
                     $"malloc tuning {(MallocTuning.Applied ? "on" : "off")}, {parse.GetValue(warmup)} warm-up + {parse.GetValue(runs)} timed runs");
 
                 var saveTo = parse.GetValue(detectionsOut);
@@ -72,7 +72,7 @@ static class BenchmarkCommand
 
                 PrintTable(context.Out, report);
                 if (parse.GetValue(json) is { } jsonFile)
-                    File.WriteAllText(jsonFile.FullName, ToJson(report, options, get_num_threads(), parse.GetValue(warmup)));
+                    File.WriteAllText(jsonFile.FullName, ToJson(report, options, predictor.Model.FoldedBatchNorms, get_num_threads(), parse.GetValue(warmup)));
                 return ExitCodes.Success;
             }
             finally
@@ -107,7 +107,7 @@ static class BenchmarkCommand
             o.WriteLine($"RSS per run  first {r.RunsRssMb[0]:F0} MiB, third {r.RunsRssMb[Math.Min(2, r.RunsRssMb.Count - 1)]:F0} MiB, last {r.RunsRssMb[^1]:F0} MiB, max {r.RunsRssMb.Max():F0} MiB");
     }
 
-    static string ToJson(LatencyReport r, PredictorOptions options, int threads, int warmup)
+    static string ToJson(LatencyReport r, PredictorOptions options, int foldedNorms, int threads, int warmup)
     {
         var stages = new JsonObject();
         foreach (var (stage, ms) in r.StageMedianMs) stages[stage] = Round(ms);
@@ -128,7 +128,7 @@ static class BenchmarkCommand
             ["runs_heap_in_use_mb"] = new JsonArray(r.RunsHeapInUseMb.Select(mb => (JsonNode?)Round(mb)).ToArray()),
             ["warmup"] = warmup,
             ["precision"] = CommonOptions.PrecisionName(options.Precision),
-            ["batch_norm_folded"] = options.FoldBatchNorm,
+            ["batch_norms_folded"] = foldedNorms,
             ["threads"] = threads,
             ["malloc_tuning"] = MallocTuning.Applied,
         };

@@ -223,9 +223,16 @@ public sealed class MaskRcnnModel : nn.Module
     /// </summary>
     public void PrepareForInference(bool foldBatchNorm, InferencePrecision precision)
     {
-        if (foldBatchNorm && BatchNormFolding.FoldFrozenBatchNorm(this) > 0) IsPreparedForInference = true;
-        if (precision == InferencePrecision.Bf16 && Bf16Autocast.Apply(this) > 0) IsPreparedForInference = true;
+        if (foldBatchNorm) FoldedBatchNorms += BatchNormFolding.FoldFrozenBatchNorm(this);
+        if (precision == InferencePrecision.Bf16) Bf16Layers += Bf16Autocast.Apply(this);
+        IsPreparedForInference = FoldedBatchNorms > 0 || Bf16Layers > 0;
     }
+
+    /// <summary>Frozen batch norms <see cref="PrepareForInference"/> folded into their convolutions.</summary>
+    public int FoldedBatchNorms { get; private set; }
+
+    /// <summary>Convolutions and linear layers <see cref="PrepareForInference"/> switched to bfloat16.</summary>
+    public int Bf16Layers { get; private set; }
 
     void RefuseIfPreparedForInference(string action)
     {

@@ -20,6 +20,7 @@ public sealed class InferencePreparationTests
         Assert.Equal(1 + 3 * 16 + 4, frozen);
         Assert.All(model.modules().OfType<FrozenBatchNorm2d>(), bn => Assert.True(bn.IsFolded));
         Assert.True(model.IsPreparedForInference);
+        Assert.Equal(frozen, model.FoldedBatchNorms);
     }
 
     [Fact]

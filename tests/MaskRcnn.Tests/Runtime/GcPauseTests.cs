@@ -41,6 +41,6 @@ public class GcPauseTests
 
         using (GcPause.Begin()) { }
 
-        Assert.Equal(before + 1, GC.CollectionCount(2));
+        Assert.True(GC.CollectionCount(2) > before, "no full collection when the pause started");
     }
 }
