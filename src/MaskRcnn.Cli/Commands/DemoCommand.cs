@@ -4,6 +4,7 @@ using MaskRcnn.Data.Images;
 using MaskRcnn.Data.Shapes;
 using MaskRcnn.Inference;
 using MaskRcnn.Modeling;
+using MaskRcnn.Training;
 using MaskRcnn.Visualization;
 
 namespace MaskRcnn.Cli.Commands;
@@ -55,8 +56,8 @@ static class DemoCommand
                 Weights: null, BatchSize: 4, LearningRate: 0.02, Iterations: null, Minutes: parse.GetValue(minutes), Resume: null,
                 CheckpointEvery: 0, EvalEvery: 0, LogEvery: 10, NormWeightDecay: null, ClipGradNorm: 10.0,
                 TensorBoard: false, Seed: seedValue, Workers: 1, BaseConfig: SmallConfig(size));
-            var outcome = TrainingSetup.Run(request, context);
-            if (outcome.ExitCode != ExitCodes.Success) return outcome.ExitCode;
+            var outcome = TrainingRunner.Run(request, context);
+            if (outcome.Result.Cancelled) return TrainingRunner.ExitCode(outcome);
 
             string overlayFolder = WriteOverlays(outcome, Path.Combine(val, "images"), Path.Combine(folder, "val_overlays"), parse.GetValue(overlays));
             context.Out.WriteLine($"overlays: {overlayFolder}");
@@ -78,7 +79,7 @@ static class DemoCommand
         foreach (var dir in new[] { "data", "val_overlays", "comparisons", "tensorboard" }.Select(d => Path.Combine(folder, d))
                      .Concat(Directory.EnumerateDirectories(folder, "checkpoint-*")))
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-        foreach (var file in new[] { "latest", "metrics.jsonl", "metrics.json", "loss.png", "report.html", TrainingSetup.FinalWeightsFile, TrainingSetup.ConfigFile })
+        foreach (var file in new[] { "latest", "metrics.jsonl", "metrics.json", "loss.png", "report.html", TrainingRun.FinalWeightsFile, TrainingRun.ConfigFile })
             File.Delete(Path.Combine(folder, file));
     }
 

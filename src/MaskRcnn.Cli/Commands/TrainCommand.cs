@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MaskRcnn.Training;
 
 namespace MaskRcnn.Cli.Commands;
 
@@ -54,7 +55,7 @@ static class TrainCommand
                 parse.GetValue(seed), parse.GetValue(workers), ConfigPath: parse.GetValue(config)?.FullName, Architecture: parse.GetValue(arch));
             if (parse.GetValue(iterations) is not null && parse.GetValue(minutes) is not null)
                 throw new CliException("--iterations and --minutes exclude each other", ExitCodes.Usage);
-            return TrainingSetup.Run(request, context).ExitCode;
+            return TrainingRunner.ExitCode(TrainingRunner.Run(request, context));
         });
         return command;
     }

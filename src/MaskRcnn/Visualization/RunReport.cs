@@ -5,34 +5,18 @@ using MaskRcnn.Evaluation;
 using MaskRcnn.Inference;
 using MaskRcnn.Modeling;
 using MaskRcnn.Training;
-using MaskRcnn.Visualization;
 
-namespace MaskRcnn.Cli.Commands;
-
-/// <summary>A validation of a training run: the COCO metrics and a few images drawn with predictions and ground truth.</summary>
-sealed record ValidationOutcome(DatasetEvaluationResult Evaluation, IReadOnlyList<ComparisonRow> Comparisons)
-{
-    static readonly string[] StatNames = ["AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs", "ARm", "ARl"];
-
-    /// <summary>Flat names for the metrics log: <c>bbox_AP</c>, <c>segm_AP50</c>, ...</summary>
-    public Dictionary<string, double> FlatMetrics()
-    {
-        var flat = new Dictionary<string, double>();
-        for (int i = 0; i < StatNames.Length; i++)
-        {
-            flat[$"bbox_{StatNames[i]}"] = Evaluation.Bbox.Stats[i];
-            flat[$"segm_{StatNames[i]}"] = Evaluation.Segm.Stats[i];
-        }
-        return flat;
-    }
-}
+namespace MaskRcnn.Visualization;
 
 /// <summary>Validation during training and the run's <c>report.html</c> (metrics, loss curve, comparison grids).</summary>
-static class RunReport
+public static class RunReport
 {
     const int CellWidth = 400;
 
     /// <summary>COCO-evaluates the model on the data set and draws its first <paramref name="comparisons"/> images.</summary>
+    /// <param name="model">The model to evaluate (callers hold <c>torch.no_grad</c>: nothing here needs gradients).</param>
+    /// <param name="dataset">The validation data with its ground truth.</param>
+    /// <param name="comparisons">How many images to draw side by side with their ground truth.</param>
     public static ValidationOutcome Validate(MaskRcnnModel model, CocoDataset dataset, int comparisons)
     {
         var evaluation = DatasetEvaluation.Evaluate(model, dataset);
@@ -61,6 +45,7 @@ static class RunReport
     static IReadOnlyList<string> ModelNames(ClassMap classes) => ["__background__", .. classes.Classes.Select(c => c.Name)];
 
     /// <summary>Draws <c>loss.png</c> from the folder's <c>metrics.jsonl</c>; returns its path, or null without a log.</summary>
+    /// <param name="folder">The run folder.</param>
     public static string? WriteLossCurve(string folder)
     {
         string metricsLog = Path.Combine(folder, "metrics.jsonl");
@@ -74,6 +59,11 @@ static class RunReport
     /// Writes <c>metrics.json</c>, the comparison grids and <c>report.html</c> (with the loss curve of the folder's
     /// <c>metrics.jsonl</c>) into <paramref name="folder"/>; prints the pycocotools summaries to <paramref name="log"/>.
     /// </summary>
+    /// <param name="folder">The run folder.</param>
+    /// <param name="outcome">The validation to report.</param>
+    /// <param name="title">The report's title.</param>
+    /// <param name="facts">Facts about the run, shown in order.</param>
+    /// <param name="log">Receives the pycocotools-style summaries.</param>
     public static void Write(string folder, ValidationOutcome outcome, string title, IReadOnlyList<KeyValuePair<string, string>> facts, TextWriter log)
     {
         Directory.CreateDirectory(folder);
