@@ -40,30 +40,19 @@ static class CommonOptions
         Description = "Classes including background, for weights without a stored config (ResNet-50-FPN layout)",
     };
 
+    // System.CommandLine parses enum names case-insensitively; the allowed list keeps the help at <bf16|fp32>.
     public static Option<InferencePrecision> Precision() => new Option<InferencePrecision>("--precision")
     {
         Description = "fp32, or bf16 for convolutions and linear layers (norms, RoIAlign, box decoding, NMS and mask paste stay fp32)",
         DefaultValueFactory = _ => InferencePrecision.Fp32,
-        CustomParser = result => result.Tokens[0].Value.ToLowerInvariant() switch
-        {
-            "fp32" => InferencePrecision.Fp32,
-            "bf16" => InferencePrecision.Bf16,
-            var other => Fail(result, $"--precision must be fp32 or bf16, not '{other}'"),
-        },
     }.AcceptOnlyFromAmong("fp32", "bf16");
 
-    public static string PrecisionName(InferencePrecision p) => p == InferencePrecision.Bf16 ? "bf16" : "fp32";
+    public static string PrecisionName(InferencePrecision p) => p.ToString().ToLowerInvariant();
 
     public static Option<bool> NoBatchNormFolding() => new("--no-batch-norm-folding")
     {
         Description = "Keep frozen batch norms as separate layers (torchvision's exact operation order) instead of folding them into the convolutions",
     };
-
-    static InferencePrecision Fail(System.CommandLine.Parsing.ArgumentResult result, string message)
-    {
-        result.AddError(message);
-        return InferencePrecision.Fp32;
-    }
 
     public static Option<bool> Force() => new("--force")
     {

@@ -215,7 +215,7 @@ public sealed class MaskRcnnModel : nn.Module
     /// Set by <see cref="PrepareForInference"/>: the weights were rewritten (norms folded, bfloat16 layers), so the
     /// model predicts but neither trains nor saves — its state dict is no longer torchvision's.
     /// </summary>
-    public bool IsPreparedForInference { get; private set; }
+    public bool IsPreparedForInference => FoldedBatchNorms > 0 || Bf16Layers > 0;
 
     /// <summary>
     /// One-way inference rewrites: frozen batch norms folded into their convolutions (<see cref="BatchNormFolding"/>)
@@ -225,7 +225,6 @@ public sealed class MaskRcnnModel : nn.Module
     {
         if (foldBatchNorm) FoldedBatchNorms += BatchNormFolding.FoldFrozenBatchNorm(this);
         if (precision == InferencePrecision.Bf16) Bf16Layers += Bf16Autocast.Apply(this);
-        IsPreparedForInference = FoldedBatchNorms > 0 || Bf16Layers > 0;
     }
 
     /// <summary>Frozen batch norms <see cref="PrepareForInference"/> folded into their convolutions.</summary>
@@ -244,7 +243,7 @@ public sealed class MaskRcnnModel : nn.Module
     {
         if (images.Count == 0) throw new ArgumentException("at least one image is needed", nameof(images));
         eval();
-        // Every caller gets the finalizer-race guard (and the periodic collection), not only the Predictor's.
+        // Every caller gets the finalizer-race guard (and the collection it starts with), not only the Predictor's.
         using var gcPause = GcPause.Begin();
         using var noGrad = inference_mode();
         var run = new InferenceRun();
