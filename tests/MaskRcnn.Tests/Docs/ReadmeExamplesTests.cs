@@ -3,6 +3,7 @@ using MaskRcnn.Data.Shapes;
 using MaskRcnn.Modeling;
 using MaskRcnn.Tests.Cli;
 using MaskRcnn.Tests.Support;
+using MaskRcnn.Weights;
 using TorchSharp;
 
 namespace MaskRcnn.Tests.Docs;
@@ -87,6 +88,6 @@ public sealed class ReadmeExamplesTests : IDisposable
         };
         torch.manual_seed(11);
         using var model = new MaskRcnnModel(config);
-        model.SaveWeights(temp.File("model.safetensors"));
+        ModelWeights.Save(model, temp.File("model.safetensors"));
     }
 }
