@@ -1,7 +1,5 @@
 using MaskRcnn.Modeling.Backbone;
 using MaskRcnn.Modeling.RoiHeads;
-using MaskRcnn.Modeling.Rpn;
-using MaskRcnn.Modeling.Transform;
 
 namespace MaskRcnn.Modeling.Builders;
 
@@ -15,9 +13,7 @@ public static class C4ModelBuilder
     /// <param name="body">A three-stage ResNet body to use instead of the config's; null builds the config's.</param>
     public static MaskRcnnParts Build(MaskRcnnConfig config, ResNet? body = null)
     {
-        config.Validate();
-        if (config.Backbone.Architecture != Architecture.C4)
-            throw new ArgumentException($"{nameof(C4ModelBuilder)} builds C4 models; the config's architecture is {config.Backbone.Architecture}");
+        MaskRcnnParts.CheckArchitecture(config, Architecture.C4, nameof(C4ModelBuilder));
         var heads = config.RoiHeads;
         var backbone = new ResNetC4Backbone(body ?? ResNetBuilder.Body(config.Backbone, stages: 3));
         var res5 = new Res5Head(config.Backbone);
@@ -27,13 +23,6 @@ public static class C4ModelBuilder
         var roiHeads = new RoiHeads.RoiHeads(heads, res5, new FastRcnnPredictor(res5.OutChannels, config.NumClasses),
             new MaskFeatureSource.SharedRes5(res5), new MaskRcnnPredictor(res5.OutChannels, heads.MaskDimReduced, config.NumClasses),
             new RoiPoolSizes(roi, roi, 2 * res5Out));
-        return new MaskRcnnParts
-        {
-            Config = config,
-            Backbone = backbone,
-            Rpn = new RegionProposalNetwork(config.Rpn, backbone.OutChannels),
-            RoiHeads = roiHeads,
-            Transform = new GeneralizedRcnnTransform(config.Transform),
-        };
+        return MaskRcnnParts.Around(config, backbone, roiHeads);
     }
 }

@@ -1,7 +1,5 @@
 using MaskRcnn.Modeling.Backbone;
 using MaskRcnn.Modeling.RoiHeads;
-using MaskRcnn.Modeling.Rpn;
-using MaskRcnn.Modeling.Transform;
 
 namespace MaskRcnn.Modeling.Builders;
 
@@ -16,9 +14,7 @@ public static class FpnModelBuilder
     /// other block counts); its stage channels size the FPN. Null builds the config's body.</param>
     public static MaskRcnnParts Build(MaskRcnnConfig config, ResNet? body = null)
     {
-        config.Validate();
-        if (config.Backbone.Architecture != Architecture.Fpn)
-            throw new ArgumentException($"{nameof(FpnModelBuilder)} builds FPN models; the config's architecture is {config.Backbone.Architecture}");
+        MaskRcnnParts.CheckArchitecture(config, Architecture.Fpn, nameof(FpnModelBuilder));
         var heads = config.RoiHeads;
         var backbone = new BackboneWithFpn(body ?? ResNetBuilder.Body(config.Backbone, stages: 4), config.Backbone.FpnOutChannels);
         long c = backbone.OutChannels;
@@ -27,13 +23,6 @@ public static class FpnModelBuilder
         var roiHeads = new RoiHeads.RoiHeads(heads, boxHead, new FastRcnnPredictor(heads.RepresentationSize, config.NumClasses),
             new MaskFeatureSource.OwnHead(maskHead), new MaskRcnnPredictor(heads.MaskLayers[^1], heads.MaskDimReduced, config.NumClasses),
             new RoiPoolSizes(heads.BoxRoiSize, heads.MaskRoiSize, 2 * heads.MaskRoiSize));
-        return new MaskRcnnParts
-        {
-            Config = config,
-            Backbone = backbone,
-            Rpn = new RegionProposalNetwork(config.Rpn, backbone.OutChannels),
-            RoiHeads = roiHeads,
-            Transform = new GeneralizedRcnnTransform(config.Transform),
-        };
+        return MaskRcnnParts.Around(config, backbone, roiHeads);
     }
 }

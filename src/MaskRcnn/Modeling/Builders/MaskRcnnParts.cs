@@ -15,4 +15,25 @@ public sealed record MaskRcnnParts
     public required RegionProposalNetwork Rpn { get; init; }
     public required RoiHeads.RoiHeads RoiHeads { get; init; }
     public required GeneralizedRcnnTransform Transform { get; init; }
+
+    /// <summary>
+    /// The parts every architecture shares around its own backbone and RoI heads: the RPN (its head sized by the
+    /// backbone's channels) and the input transform, both from <paramref name="config"/>.
+    /// </summary>
+    public static MaskRcnnParts Around(MaskRcnnConfig config, DetectionBackbone backbone, RoiHeads.RoiHeads roiHeads) => new()
+    {
+        Config = config,
+        Backbone = backbone,
+        Rpn = new RegionProposalNetwork(config.Rpn, backbone.OutChannels),
+        RoiHeads = roiHeads,
+        Transform = new GeneralizedRcnnTransform(config.Transform),
+    };
+
+    /// <summary>Validates <paramref name="config"/> and checks that it is of the architecture a builder makes.</summary>
+    internal static void CheckArchitecture(MaskRcnnConfig config, Architecture expected, string builder)
+    {
+        config.Validate();
+        if (config.Backbone.Architecture != expected)
+            throw new ArgumentException($"{builder} builds {expected} models; the config's architecture is {config.Backbone.Architecture}");
+    }
 }
