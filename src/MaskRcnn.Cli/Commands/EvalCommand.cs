@@ -35,6 +35,8 @@ static class EvalCommand
         {
             gt, results, iouType, json, weights, config, numClasses, images, annotations, threads, precision, noFolding,
         };
+        var settings = new InferenceSettingsOptions();
+        settings.AddTo(command);
         command.SetAction(parse =>
         {
             ThreadSettings.Apply(parse.GetValue(threads));
@@ -63,7 +65,7 @@ static class EvalCommand
                 if (weightsPath is null || imagesPath is null || annotationsPath is null)
                     throw Usage("give --gt and --results, or --weights, --images and --annotations");
                 using var predictor = Predictor.Load(weightsPath, parse.GetValue(config)?.ToString(), parse.GetValue(numClasses),
-                    new PredictorOptions { Precision = parse.GetValue(precision), FoldBatchNorm = !parse.GetValue(noFolding) });
+                    new PredictorOptions { Precision = parse.GetValue(precision), FoldBatchNorm = !parse.GetValue(noFolding) }, adjustConfig: c => settings.ApplyTo(c, parse));
                 var outcome = ProgressReporter.Run(context, "eval", progress =>
                     DatasetEvaluation.Evaluate(predictor.Model, imagesPath, annotationsPath,
                         new SyncProgress(p => progress.Report(PredictCommand.ToUpdate(p, "")))));

@@ -52,6 +52,8 @@ static class InspectCommand
         {
             weights, input, output, config, numClasses, location, top, masks, scoreThreshold, force, threads,
         };
+        var settings = new InferenceSettingsOptions();
+        settings.AddTo(command);
         command.SetAction(parse =>
         {
             if (parse.GetValue(top) < 1) throw new CliException("--top must be at least 1 (see 'maskrcnn inspect --help')", ExitCodes.Usage);
@@ -69,7 +71,7 @@ static class InspectCommand
             CommonOptions.RefuseOverwrite(writer.ExistingOutputs(), parse.GetValue(force));
 
             using var predictor = Predictor.Load(parse.GetValue(weights)!.ToString(), parse.GetValue(config)?.ToString(), parse.GetValue(numClasses),
-                new PredictorOptions { ScoreThreshold = parse.GetValue(scoreThreshold) });
+                new PredictorOptions { ScoreThreshold = parse.GetValue(scoreThreshold) }, adjustConfig: c => settings.ApplyTo(c, parse));
             var result = ModelInspection.Run(predictor, image,
                 new InspectionOptions { Location = at, TopProposals = parse.GetValue(top), MaxMasks = parse.GetValue(masks) });
             var written = writer.Write(image, result);

@@ -42,6 +42,8 @@ static class PredictCommand
         {
             weights, input, numClasses, config, output, scoreThreshold, batchSize, force, threads, precision, noFolding,
         };
+        var settings = new InferenceSettingsOptions();
+        settings.AddTo(command);
         command.SetAction(parse =>
         {
             if (parse.GetValue(scoreThreshold) is < 0 or > 1 or float.NaN)
@@ -59,7 +61,7 @@ static class PredictCommand
                 new PredictorOptions
                 {
                     ScoreThreshold = parse.GetValue(scoreThreshold), Precision = parse.GetValue(precision), FoldBatchNorm = !parse.GetValue(noFolding),
-                });
+                }, adjustConfig: c => settings.ApplyTo(c, parse));
             int size = parse.GetValue(batchSize);
             var counts = inputs.Count == 1
                 ? PredictBatch(predictor, writer, inputs)

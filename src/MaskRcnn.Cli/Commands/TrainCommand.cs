@@ -44,6 +44,8 @@ static class TrainCommand
             images, annotations, valImages, valAnnotations, output, config, arch, weights, batchSize, lr, iterations, epochs, minutes, resume, force,
             checkpointEvery, evalEvery, logEvery, normWeightDecay, clipGradNorm, tensorBoard, seed, workers, threads,
         };
+        var settings = new InferenceSettingsOptions();
+        settings.AddTo(command);
         command.SetAction(parse =>
         {
             ThreadSettings.Apply(parse.GetValue(threads));
@@ -75,6 +77,7 @@ static class TrainCommand
                 TensorBoard = parse.GetValue(tensorBoard),
                 Seed = parse.GetValue(seed),
                 Workers = parse.GetValue(workers),
+                InferenceSettings = settings.Read(parse),
             };
             return TrainingRunner.ExitCode(TrainingRunner.Run(request, context, overwrite: parse.GetValue(force)));
         });

@@ -39,6 +39,9 @@ public sealed record TrainingRequest
     /// <summary>Architecture name (<see cref="MaskRcnnConfig.ArchitectureNames"/>) when nothing else gives a config; null for r50-fpn.</summary>
     public string? Architecture { get; init; }
 
+    /// <summary>Test-time thresholds and counts stored in the run's config (validation and later predictions use them).</summary>
+    public InferenceSettings InferenceSettings { get; init; } = new();
+
     /// <summary>Continue the run in <see cref="Output"/> from its latest checkpoint, bit for bit.</summary>
     public bool Resume { get; init; }
 

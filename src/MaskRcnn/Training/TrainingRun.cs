@@ -163,9 +163,17 @@ public sealed class TrainingRun : IDisposable
         }
         using (resolved)
         {
-            config = resolved.Config;
+            try
+            {
+                config = r.InferenceSettings.ApplyTo(resolved.Config);
+            }
+            catch (ArgumentException e)
+            {
+                throw new InvalidTrainingRequestException(e.Message, e);
+            }
             notice?.Invoke($"model: {DescribeArchitecture(config)} with {classes.Count} classes (config: {resolved.ConfigOrigin})");
-            var model = resolved.CreateModel();
+            var settled = config;
+            var model = resolved.CreateModel(_ => settled);
             if (resolved.ReinitialisedKeys.Count > 0)
                 notice?.Invoke($"{resolved.ReinitialisedKeys.Count} class-specific tensors re-initialised for {config.NumClasses} classes");
             return model;

@@ -68,8 +68,8 @@ public sealed class ModelCompositionTests
         using var trace = model.PredictWithTrace([image]);
         var roi = trace.RoiDetections[0];
         var final = trace.Detections[0];
-XX
-        // original 48×80 frame with pasted masks.
+        // The RoI heads' detections live in the resized frame (48×80 scaled by min(64/48, 64/80) = 0.8: 38×64) with
+        // M×M masks; the final ones in the original 48×80 frame with pasted masks.
         Assert.Equal(trace.Images.ImageSizes[0], roi.ImageSize);
         Assert.Equal((38L, 64L), roi.ImageSize);
         Assert.Equal(28, roi.MaskSize);
