@@ -51,6 +51,7 @@ static class EvalCommand
             string? imagesPath = parse.GetValue(images)?.ToString(), annotationsPath = parse.GetValue(annotations)?.ToString();
 
             IReadOnlyList<CocoEvalResult> evaluated;
+            IEnumerable<(long Id, string Name)> categories;
             if (resultsPath is not null || gtPath is not null)
             {
                 if (resultsPath is null || gtPath is null) throw Usage("--gt and --results go together");
@@ -59,6 +60,7 @@ static class EvalCommand
                 var truth = CocoJson.ReadInstances(gtPath);
                 var detections = CocoJson.ReadResults(resultsPath, truth);
                 evaluated = types.Select(t => CocoEvaluator.Evaluate(truth, detections, t)).ToList();
+                categories = truth.Categories.OrderBy(c => c.Id).Select(c => (c.Id, c.Name));
             }
             else
             {
@@ -71,6 +73,7 @@ static class EvalCommand
                         new SyncProgress(p => progress.Report(PredictCommand.ToUpdate(p, "")))));
                 context.Err.WriteLine($"{outcome.Results.Count} detections; {outcome.ClassMapping}");
                 evaluated = types.Select(t => t == IouType.Bbox ? outcome.Bbox : outcome.Segm).ToList();
+                categories = outcome.Classes.Classes.Select(c => (c.CategoryId, c.Name));
             }
 
             foreach (var result in evaluated)
@@ -78,6 +81,9 @@ static class EvalCommand
                 context.Out.WriteLine($"IoU metric: {Name(result.IouType)}");
                 context.Out.Write(CocoEvaluator.Summarize(result));
             }
+            context.Out.WriteLine("Per-class AP @[.50:.95]:");
+            context.Out.Write(PerCategoryAp.Format(PerCategoryAp.Table(categories,
+                evaluated.FirstOrDefault(r => r.IouType == IouType.Bbox), evaluated.FirstOrDefault(r => r.IouType == IouType.Segm))));
             if (parse.GetValue(json) is { } jsonFile) WriteStats(jsonFile.ToString(), evaluated);
             return ExitCodes.Success;
         });

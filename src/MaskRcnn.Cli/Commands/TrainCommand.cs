@@ -28,6 +28,7 @@ static class TrainCommand
         var epochs = new Option<int?>("--epochs") { Description = $"Run length in passes over the training images (default {TrainingRequest.DefaultEpochs})" };
         var minutes = new Option<double?>("--minutes") { Description = "Time budget; fixes the run length after measuring the speed" };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in the output folder from its latest checkpoint, bit for bit" };
+        var imageSize = new Option<int?>("--image-size") { Description = "Short side in pixels for training and (stored in the config) prediction; the long-side cap scales with it (default: the training images' median short side, capped at 800, unless a config or the weights give sizes)" };
         var force = CommonOptions.Force();
         force.Description = "Start over in a non-empty output folder (an earlier run's files there are replaced; nothing else is touched)";
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Iterations between checkpoints", DefaultValueFactory = _ => 500 };
@@ -41,7 +42,7 @@ static class TrainCommand
         var threads = CommonOptions.Threads();
         var command = new Command("train", "Train Mask R-CNN on a COCO-format dataset")
         {
-            images, annotations, valImages, valAnnotations, output, config, arch, weights, batchSize, lr, iterations, epochs, minutes, resume, force,
+            images, annotations, valImages, valAnnotations, output, config, arch, weights, batchSize, lr, iterations, epochs, minutes, imageSize, resume, force,
             checkpointEvery, evalEvery, logEvery, normWeightDecay, clipGradNorm, tensorBoard, seed, workers, threads,
         };
         var settings = new InferenceSettingsOptions();
@@ -78,6 +79,7 @@ static class TrainCommand
                 Seed = parse.GetValue(seed),
                 Workers = parse.GetValue(workers),
                 InferenceSettings = settings.Read(parse),
+                ImageSize = parse.GetValue(imageSize),
             };
             return TrainingRunner.ExitCode(TrainingRunner.Run(request, context, overwrite: parse.GetValue(force)));
         });

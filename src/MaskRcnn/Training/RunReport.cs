@@ -87,6 +87,8 @@ public static class RunReport
             Title = title,
             Facts = facts,
             CocoStats = results.ToDictionary(r => r.Item1, r => (IReadOnlyList<double>)r.Item2.Stats),
+            PerClassAp = PerCategoryAp.Table(outcome.Evaluation.Classes.Classes.Select(c => (c.CategoryId, c.Name)), outcome.Evaluation.Bbox, outcome.Evaluation.Segm)
+                .Select(r => new ReportClassAp(r.Name, r.Bbox, r.Segm)).ToList(),
             LossCurve = lossCurve,
             Comparisons = comparisons,
         });

@@ -39,6 +39,13 @@ public sealed record TrainingRequest
     /// <summary>Architecture name (<see cref="MaskRcnnConfig.ArchitectureNames"/>) when nothing else gives a config; null for r50-fpn.</summary>
     public string? Architecture { get; init; }
 
+    /// <summary>
+    /// The short side images are trained and predicted at (stored in the config; the long-side cap scales with it as
+    /// torchvision's 800/1333). Null: a config that was written keeps its sizes; architecture defaults take the training
+    /// images' median short side, capped at 800 — never a blanket upsampling of small images to COCO's 800.
+    /// </summary>
+    public int? ImageSize { get; init; }
+
     /// <summary>Test-time thresholds and counts stored in the run's config (validation and later predictions use them).</summary>
     public InferenceSettings InferenceSettings { get; init; } = new();
 
@@ -99,6 +106,7 @@ public sealed record TrainingRequest
         if (Epochs is < 1) throw new InvalidTrainingRequestException($"epochs must be at least 1, got {Epochs}");
         if (Minutes is <= 0) throw new InvalidTrainingRequestException($"minutes must be positive, got {Minutes}");
         if (LearningRate is <= 0) throw new InvalidTrainingRequestException($"the learning rate must be positive, got {LearningRate}");
+        if (ImageSize is < 32) throw new InvalidTrainingRequestException($"the image size must be at least 32 pixels, got {ImageSize}");
         if (LogEvery < 1) throw new InvalidTrainingRequestException($"log-every must be at least 1, got {LogEvery}");
         if (CheckpointEvery < 0 || EvalEvery < 0) throw new InvalidTrainingRequestException("checkpoint-every and eval-every must be 0 or more");
         if ((ValImages is null) != (ValAnnotations is null))

@@ -86,7 +86,7 @@ public sealed class TrainingRun : IDisposable
         var dataset = CocoDataset.Open(r.Annotations, r.Images, new CocoDatasetOptions(RemoveImagesWithoutAnnotations: true));
         var classes = Enumerable.Range(1, dataset.NumClasses - 1)
             .Select(label => new ClassInfo(dataset.ClassNames[label], dataset.LabelToCategoryId(label))).ToList();
-        var model = CreateModel(r, run, classes, notice, out var config);
+        var model = CreateModel(r, run, dataset, classes, notice, out var config);
         try
         {
             var loader = new DataLoader(dataset, r.BatchSize, shuffle: true, r.Seed, new RandomHorizontalFlip(0.5), r.Workers);
@@ -137,7 +137,8 @@ public sealed class TrainingRun : IDisposable
         run.RemoveOutputs();
     }
 
-    static MaskRcnnModel CreateModel(TrainingRequest r, RunDirectory run, IReadOnlyList<ClassInfo> classes, Action<string>? notice, out MaskRcnnConfig config)
+    static MaskRcnnModel CreateModel(TrainingRequest r, RunDirectory run, CocoDataset dataset, IReadOnlyList<ClassInfo> classes, Action<string>? notice,
+        out MaskRcnnConfig config)
     {
         if (r.Resume)
         {
@@ -165,7 +166,7 @@ public sealed class TrainingRun : IDisposable
         {
             try
             {
-                config = r.InferenceSettings.ApplyTo(resolved.Config);
+                config = r.InferenceSettings.ApplyTo(WithImageSize(resolved, r.ImageSize, dataset, notice));
             }
             catch (ArgumentException e)
             {
@@ -178,6 +179,30 @@ public sealed class TrainingRun : IDisposable
                 notice?.Invoke($"{resolved.ReinitialisedKeys.Count} class-specific tensors re-initialised for {config.NumClasses} classes");
             return model;
         }
+    }
+
+    /// <summary>torchvision's long-side cap relative to the short side (1333 / 800).</summary>
+    const double MaxSizeRatio = 1333.0 / 800.0;
+
+    /// <summary>The largest short side the data-driven default picks (COCO's; more only when asked for).</summary>
+    const int MaxDefaultImageSize = 800;
+
+    /// <summary>The training scale: <paramref name="imageSize"/> when given; for architecture defaults the training
+    /// images' median short side capped at 800; otherwise the written config's own sizes.</summary>
+    static MaskRcnnConfig WithImageSize(ResolvedModel resolved, int? imageSize, CocoDataset dataset, Action<string>? notice)
+    {
+        var config = resolved.Config;
+        int size;
+        if (imageSize is int given) size = given;
+        else if (resolved.ConfigSource is ModelResolver.ConfigSource.Architecture or ModelResolver.ConfigSource.ClassCount && dataset.Count > 0)
+        {
+            var sides = Enumerable.Range(0, dataset.Count).Select(i => Math.Min(dataset.ImageInfo(i).Width, dataset.ImageInfo(i).Height)).Order().ToList();
+            int median = sides[sides.Count / 2];
+            size = Math.Min(median, MaxDefaultImageSize);
+            notice?.Invoke($"image size: {size} px short side (the training images' median {median}{(median > MaxDefaultImageSize ? $", capped at {MaxDefaultImageSize}" : "")}); set --image-size to choose");
+        }
+        else return config;
+        return config with { Transform = config.Transform with { MinSize = [size], MaxSize = (int)Math.Round(size * MaxSizeRatio) } };
     }
 
     static string DescribeArchitecture(MaskRcnnConfig c) =>

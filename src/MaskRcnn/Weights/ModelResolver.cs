@@ -14,6 +14,9 @@ namespace MaskRcnn.Weights;
 /// </summary>
 public static class ModelResolver
 {
+    /// <summary>Where a resolved config came from, in the resolver's order.</summary>
+    public enum ConfigSource { File, StoredWithWeights, Given, Architecture, ClassCount, Classifier }
+
     const string ClassifierKey = "roi_heads.box_predictor.cls_score.weight";
 
     /// <exception cref="FileNotFoundException">The weights or config file does not exist.</exception>
@@ -25,7 +28,7 @@ public static class ModelResolver
         Dictionary<string, Tensor>? state = null;
         try
         {
-            var (config, origin) = ChooseConfig(request, weights, ref state);
+            var (config, origin, source) = ChooseConfig(request, weights, ref state);
             if (request.DatasetClasses is { } classes)
                 config = config with { NumClasses = classes.Count + 1, Classes = classes };
             else if (request.NumClasses is int n && n != config.NumClasses)
@@ -38,7 +41,7 @@ public static class ModelResolver
             {
                 throw new InvalidDataException($"{origin}: invalid model config: {e.Message}", e);
             }
-            return new ResolvedModel(config, origin, weights, state, reinitialiseClassLayers: request.DatasetClasses is not null);
+            return new ResolvedModel(config, origin, source, weights, state, reinitialiseClassLayers: request.DatasetClasses is not null);
         }
         catch
         {
@@ -47,24 +50,24 @@ public static class ModelResolver
         }
     }
 
-    static (MaskRcnnConfig Config, string Origin) ChooseConfig(ModelRequest r, WeightsSource? weights, ref Dictionary<string, Tensor>? state)
+    static (MaskRcnnConfig Config, string Origin, ConfigSource Source) ChooseConfig(ModelRequest r, WeightsSource? weights, ref Dictionary<string, Tensor>? state)
     {
-        if (r.ConfigPath is not null) return (ReadConfigFile(r.ConfigPath), r.ConfigPath);
-        if (weights?.EmbeddedConfig is { } stored) return (stored, $"stored with the weights ({weights.Path})");
-        if (r.BaseConfig is not null) return (r.BaseConfig, "the given config");
+        if (r.ConfigPath is not null) return (ReadConfigFile(r.ConfigPath), r.ConfigPath, ConfigSource.File);
+        if (weights?.EmbeddedConfig is { } stored) return (stored, $"stored with the weights ({weights.Path})", ConfigSource.StoredWithWeights);
+        if (r.BaseConfig is not null) return (r.BaseConfig, "the given config", ConfigSource.Given);
         int? classes = r.DatasetClasses is { } dataset ? dataset.Count + 1 : r.NumClasses;
         // Training always names an architecture (r50-fpn unless told otherwise), as torchvision's references default to one.
         string? architecture = r.Architecture ?? (r.DatasetClasses is not null ? "r50-fpn" : null);
         if (architecture is not null)
             return (MaskRcnnConfig.ForArchitecture(architecture, classes ?? 91, fromScratch: weights is null),
-                $"{architecture} defaults{(weights is null ? ", trained from scratch" : "")}");
-        if (classes is int n) return (MaskRcnnConfig.ResNet50Fpn(n), $"ResNet-50-FPN defaults with {n} classes");
+                $"{architecture} defaults{(weights is null ? ", trained from scratch" : "")}", ConfigSource.Architecture);
+        if (classes is int n) return (MaskRcnnConfig.ResNet50Fpn(n), $"ResNet-50-FPN defaults with {n} classes", ConfigSource.ClassCount);
         if (weights is null) throw new ArgumentException("no weights, no config and no architecture: nothing says which model to build");
         state = StateDictFile.Read(weights.Path);
         if (state.TryGetValue(ClassifierKey, out var classifier) && classifier.dim() == 2)
         {
             int inferred = (int)classifier.shape[0];
-            return (MaskRcnnConfig.ResNet50Fpn(inferred), $"ResNet-50-FPN defaults with {inferred} classes (read from {ClassifierKey})");
+            return (MaskRcnnConfig.ResNet50Fpn(inferred), $"ResNet-50-FPN defaults with {inferred} classes (read from {ClassifierKey})", ConfigSource.Classifier);
         }
         throw new ArgumentException($"{weights.Path}: the weights carry no model config; give a config file or the number of classes");
     }
@@ -99,10 +102,12 @@ public sealed class ResolvedModel : IDisposable
     readonly bool _reinitialiseClassLayers;
     Dictionary<string, Tensor>? _state;
 
-    internal ResolvedModel(MaskRcnnConfig config, string origin, WeightsSource? weights, Dictionary<string, Tensor>? state, bool reinitialiseClassLayers)
+    internal ResolvedModel(MaskRcnnConfig config, string origin, ModelResolver.ConfigSource source, WeightsSource? weights,
+        Dictionary<string, Tensor>? state, bool reinitialiseClassLayers)
     {
         Config = config;
         ConfigOrigin = origin;
+        ConfigSource = source;
         Weights = weights;
         _state = state;
         _reinitialiseClassLayers = reinitialiseClassLayers;
@@ -113,6 +118,9 @@ public sealed class ResolvedModel : IDisposable
 
     /// <summary>Where the config came from, for messages and <c>info</c>.</summary>
     public string ConfigOrigin { get; }
+
+    /// <summary>Which of the resolver's sources gave the config (defaults from a name or count, or a config someone wrote).</summary>
+    public ModelResolver.ConfigSource ConfigSource { get; }
 
     /// <summary>The weights to load; null for a freshly initialised model.</summary>
     public WeightsSource? Weights { get; }
