@@ -54,7 +54,7 @@ public sealed class EvalCommandTests(TinyPredictorFiles files) : IClassFixture<T
         var (code, stdout, err) = CliRunner.Run("eval", "--gt", Gt, "--results", Detections, "--iou-type", "segm", "--json", json);
         Assert.True(code == 0, err);
         Assert.Equal(["segm"], ReadStats(json).Keys);
-        Assert.Equal(13, CliRunner.Lines(stdout).Length);
+        Assert.Equal(13 + 2 + 5, CliRunner.Lines(stdout).Length); // the segm summary and the per-class table
         Assert.Equal("IoU metric: segm", CliRunner.Lines(stdout)[0]);
     }
 
