@@ -1,0 +1,110 @@
+using System.Text.Json;
+using MaskRcnn.Data.Images;
+using MaskRcnn.Modeling;
+using MaskRcnn.Tests.Support;
+
+namespace MaskRcnn.Tests.Data;
+
+/// <summary>
+/// 16-bit PNG/TIFF and 8-bit TIFF against tests/fixtures/import/make_fixtures.py: the expected bytes there are
+/// numpy's percentile (and min/max, fixed) mapping of the samples tifffile and PIL wrote.
+/// </summary>
+public class ImageIoHighBitDepthTests
+{
+    static readonly JsonElement Expected = JsonDocument.Parse(File.ReadAllText(TestPaths.Fixture("import", "expected.json"))).RootElement;
+
+    static byte[] Bytes(string fixture, string key) =>
+        Expected.GetProperty(fixture).GetProperty(key).EnumerateArray().Select(v => (byte)v.GetInt32()).ToArray();
+
+    static byte[] Gray(byte[] values) => values.SelectMany(v => new[] { v, v, v }).ToArray();
+
+    [Theory]
+    [InlineData("gray16.png", IntensityMappingMethod.Percentile, "percentile")]
+    [InlineData("gray16.tif", IntensityMappingMethod.Percentile, "percentile")]
+    [InlineData("gray16.tif", IntensityMappingMethod.MinMax, "minmax")]
+    [InlineData("gray16.png", IntensityMappingMethod.Fixed, "fixed")]
+    public void SixteenBitGrayIsMappedAsNumpyComputesIt(string file, IntensityMappingMethod method, string key)
+    {
+        var image = ImageIo.Load(TestPaths.Fixture("import", file), new ImageLoadOptions { Intensity = new IntensityMapping { Method = method } });
+        Assert.Equal((16, 12), (image.Width, image.Height));
+        Assert.Equal(Gray(Bytes("gray16", key)), image.Pixels);
+    }
+
+    [Fact]
+    public void SixteenBitRgbPngSharesOneRangeOverItsChannels()
+    {
+        var image = ImageIo.Load(TestPaths.Fixture("import", "rgb16.png"));
+        Assert.Equal(Bytes("rgb16", "percentile"), image.Pixels);
+    }
+
+    [Fact]
+    public void PercentileRangeEqualsNumpys()
+    {
+        var image = SampleDecoder.Decode("gray16.png", File.ReadAllBytes(TestPaths.Fixture("import", "gray16.png")));
+        var (low, high) = IntensityScaling.Range(image.Samples, IntensityMapping.Default);
+        Assert.Equal(Expected.GetProperty("gray16").GetProperty("low").GetDouble(), low);
+        Assert.Equal(Expected.GetProperty("gray16").GetProperty("high").GetDouble(), high);
+    }
+
+    [Fact]
+    public void MultiPageTiffReadsTheFirstPageAndSaysSo()
+    {
+        var notices = new List<string>();
+        var path = TestPaths.Fixture("import", "gray16_pages.tif");
+        var image = ImageIo.Load(path, new ImageLoadOptions { Notice = notices.Add });
+        Assert.Equal(Gray(Bytes("gray16", "percentile")), image.Pixels);
+        Assert.Equal($"{path}: multi-page TIFF with 3 pages; only the first page is used", Assert.Single(notices));
+    }
+
+    [Theory]
+    [InlineData("gray8.tif", "gray8")]
+    [InlineData("rgb8.tif", "rgb8")]
+    public void EightBitTiffIsReadAsStored(string file, string key)
+    {
+        // A mapping that would change every value if it were applied: 8-bit images are never remapped.
+        var image = ImageIo.Load(TestPaths.Fixture("import", file), new ImageLoadOptions { Intensity = new IntensityMapping { Method = IntensityMappingMethod.MinMax } });
+        Assert.Equal(Bytes(key, "values"), image.Pixels);
+        Assert.Equal((16, 12), ImageIo.ReadSize(TestPaths.Fixture("import", file)));
+    }
+
+    [Theory]
+    [InlineData("labels16.png")]
+    [InlineData("labels16.tif")]
+    public void LabelImagesKeepTheirRawSixteenBitValues(string file)
+    {
+        var labels = ImageIo.LoadLabels(TestPaths.Fixture("import", file));
+        var want = Expected.GetProperty("labels16").GetProperty("values").EnumerateArray().Select(v => v.GetInt32()).ToArray();
+        Assert.Equal(want, labels.Labels);
+        Assert.Contains(65535, labels.Labels);
+    }
+
+    [Fact]
+    public void EightBitGrayPngLabelsAreRawValues()
+    {
+        // images_L.png is PIL mode L: its RGB expectation replicates the gray value, which is the raw label.
+        var labels = ImageIo.LoadLabels(TestPaths.Fixture("data", "images_L.png"));
+        var rgb = ImageIo.Load(TestPaths.Fixture("data", "images_L.png"));
+        Assert.Equal(rgb.Pixels.Where((_, i) => i % 3 == 0).Select(v => (int)v), labels.Labels);
+    }
+
+    [Fact]
+    public void LossyLabelImagesAreRefused()
+    {
+        var e = Assert.Throws<InvalidDataException>(() => ImageIo.LoadLabels(TestPaths.Fixture("data", "images_JPEG.jpg")));
+        Assert.Contains("neither PNG nor TIFF", e.Message);
+    }
+
+    [Fact]
+    public void IntensityMappingRoundTripsThroughTheConfigJson()
+    {
+        var config = MaskRcnnConfig.ResNet50Fpn(2) with
+        {
+            Transform = new TransformConfig { IntensityMapping = new IntensityMapping { Method = IntensityMappingMethod.Fixed, FixedMaximum = 4095 } },
+        };
+        string json = config.ToJson();
+        Assert.Contains("\"Method\": \"Fixed\"", json);
+        var back = MaskRcnnConfig.FromJson(json);
+        Assert.Equal(config.Transform.IntensityMapping, back.Transform.IntensityMapping);
+        Assert.Equal(IntensityMapping.Default, MaskRcnnConfig.FromJson(MaskRcnnConfig.ResNet50Fpn(2).ToJson()).Transform.IntensityMapping);
+    }
+}
