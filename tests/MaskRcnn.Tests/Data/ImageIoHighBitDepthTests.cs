@@ -1,4 +1,6 @@
 using System.Text.Json;
+using MaskRcnn.Data;
+using MaskRcnn.Data.Coco;
 using MaskRcnn.Data.Images;
 using MaskRcnn.Modeling;
 using MaskRcnn.Tests.Support;
@@ -92,6 +94,19 @@ public class ImageIoHighBitDepthTests
     {
         var e = Assert.Throws<InvalidDataException>(() => ImageIo.LoadLabels(TestPaths.Fixture("data", "images_JPEG.jpg")));
         Assert.Contains("neither PNG nor TIFF", e.Message);
+    }
+
+    [Fact]
+    public void CocoDatasetReadsWithTheMappingItIsGiven()
+    {
+        using var dir = new TempDirectory();
+        File.Copy(TestPaths.Fixture("import", "gray16.tif"), dir.File("a.tif"));
+        var instances = new CocoInstances([new CocoImageInfo(1, "a.tif", 16, 12)], [new CocoCategory(1, "cell")],
+            [new CocoAnnotation(1, 1, 1, [1, 1, 4, 4], 16, false, new PolygonSegmentation([[1, 1, 5, 1, 5, 5, 1, 5]]))]);
+        var fixedMapping = new ImageLoadOptions { Intensity = new IntensityMapping { Method = IntensityMappingMethod.Fixed } };
+        using var item = new CocoDataset(instances, dir.Path, new CocoDatasetOptions(Images: fixedMapping)).Load(0);
+        using var expected = ImageIo.ToTensor(new RgbImage(16, 12, Gray(Bytes("gray16", "fixed"))));
+        Assert.Equal(expected.data<float>().ToArray(), item.Image.data<float>().ToArray());
     }
 
     [Fact]
