@@ -58,6 +58,22 @@ public class ImageIoHighBitDepthTests
         Assert.Equal($"{path}: multi-page TIFF with 3 pages; only the first page is used", Assert.Single(notices));
     }
 
+    [Fact]
+    public void FloatTiffInZeroToOneIsReadAndRawCountsAreFlagged()
+    {
+        var notices = new List<string>();
+        var options = new ImageLoadOptions { Notice = notices.Add, Intensity = new IntensityMapping { Method = IntensityMappingMethod.MinMax } };
+        // A ramp from 0 to 1 in raster order: min/max mapping gives 0 first, 255 last, never decreasing.
+        var ramp = ImageIo.Load(TestPaths.Fixture("import", "float01.tif"), options).Pixels.Where((_, i) => i % 3 == 0).ToArray();
+        Assert.Equal((byte)0, ramp[0]);
+        Assert.Equal((byte)255, ramp[^1]);
+        Assert.True(ramp.Zip(ramp.Skip(1)).All(p => p.First <= p.Second));
+        Assert.Empty(notices);
+        ImageIo.Load(TestPaths.Fixture("import", "float_counts.tif"), options);
+        Assert.Contains("32-bit TIFF with", Assert.Single(notices));
+        Assert.Contains("which the decoder clips", notices[0]);
+    }
+
     [Theory]
     [InlineData("gray8.tif", "gray8")]
     [InlineData("rgb8.tif", "rgb8")]

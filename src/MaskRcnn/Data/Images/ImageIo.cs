@@ -53,6 +53,11 @@ public static class ImageIo
     {
         if (image.Pages > 1)
             options.Report($"{path}: multi-page TIFF with {image.Pages} pages; only the first page is used");
+        // ImageSharp reads 32-bit (float) TIFF samples as 0..1 and clips above: when most samples sit at the top, the
+        // file holds raw counts, so say so rather than train on a white image.
+        if (image.BitsPerSample > 16 && image.Samples.Count(v => v == ushort.MaxValue) is var clipped && clipped > image.Samples.Length / 2)
+            options.Report($"{path}: {image.BitsPerSample}-bit TIFF with {100.0 * clipped / image.Samples.Length:0.#}% of its samples at or above 1.0, " +
+                           "which the decoder clips (it reads such samples as 0..1); convert the image to 16-bit or rescale it to 0..1");
         var bytes = image.BitsPerSample <= 8
             ? Array.ConvertAll(image.Samples, v => (byte)(v >> 8))
             : IntensityScaling.ToBytes(image.Samples, options.Intensity);
