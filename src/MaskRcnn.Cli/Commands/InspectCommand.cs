@@ -64,14 +64,16 @@ static class InspectCommand
             ThreadSettings.Apply(parse.GetValue(threads));
 
             string imagePath = parse.GetValue(input)!.ToString();
-            var image = ImageIo.Load(imagePath);
-            if (at is var (x, y) && !(x >= 0 && x <= image.Width && y >= 0 && y <= image.Height))
-                throw new CliException($"--location {x.ToString(CultureInfo.InvariantCulture)},{y.ToString(CultureInfo.InvariantCulture)} is outside the {image.Width}×{image.Height} image {imagePath}", ExitCodes.Usage);
+            // The header is enough to check the location before the model loads; the pixels are read with the model's intensity mapping.
+            var (width, height) = ImageIo.ReadSize(imagePath);
+            if (at is var (x, y) && !(x >= 0 && x <= width && y >= 0 && y <= height))
+                throw new CliException($"--location {x.ToString(CultureInfo.InvariantCulture)},{y.ToString(CultureInfo.InvariantCulture)} is outside the {width}×{height} image {imagePath}", ExitCodes.Usage);
             var writer = new InspectionWriter(parse.GetValue(output)!.ToString());
             CommonOptions.RefuseOverwrite(writer.ExistingOutputs(), parse.GetValue(force));
 
             using var predictor = Predictor.Load(parse.GetValue(weights)!.ToString(), parse.GetValue(config)?.ToString(), parse.GetValue(numClasses),
                 new PredictorOptions { ScoreThreshold = parse.GetValue(scoreThreshold) }, adjustConfig: c => settings.ApplyTo(c, parse));
+            var image = predictor.LoadImage(imagePath);
             var result = ModelInspection.Run(predictor, image,
                 new InspectionOptions { Location = at, TopProposals = parse.GetValue(top), MaxMasks = parse.GetValue(masks) });
             var written = writer.Write(image, result);

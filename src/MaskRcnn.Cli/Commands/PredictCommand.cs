@@ -92,7 +92,7 @@ static class PredictCommand
     /// <summary>One padded batch through the model (torchvision's list-of-images call); results are written per image.</summary>
     static int[] PredictBatch(Predictor predictor, PredictionWriter writer, IReadOnlyList<ImageInput> batch)
     {
-        var images = batch.Select(input => ImageIo.Load(input.Path)).ToArray();
+        var images = batch.Select(input => predictor.LoadImage(input.Path)).ToArray();
         var predictions = predictor.Predict(images);
         for (int i = 0; i < batch.Count; i++) writer.Write(batch[i], images[i], predictions[i]);
         return [.. predictions.Select(p => p.Count)];

@@ -76,8 +76,12 @@ public sealed class Predictor : IDisposable
         }
     }
 
-    /// <summary>Detections in the image file at <paramref name="imagePath"/> (PNG or JPEG), by score descending.</summary>
-    public IReadOnlyList<InstancePrediction> Predict(string imagePath) => Predict(ImageIo.Load(imagePath));
+    /// <summary>Detections in the image file at <paramref name="imagePath"/> (PNG, JPEG or TIFF), by score descending.</summary>
+    public IReadOnlyList<InstancePrediction> Predict(string imagePath) => Predict(LoadImage(imagePath));
+
+    /// <summary>Reads an image as the model was trained to see it: 16-bit intensities mapped by its config's <see cref="IntensityMapping"/>.</summary>
+    public RgbImage LoadImage(string imagePath) =>
+        ImageIo.Load(imagePath, new ImageLoadOptions { Intensity = Model.Config.Transform.IntensityMapping });
 
     /// <summary>Detections in <paramref name="image"/>, by score descending.</summary>
     public IReadOnlyList<InstancePrediction> Predict(RgbImage image) => Predict([image])[0];

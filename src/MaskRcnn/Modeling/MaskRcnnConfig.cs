@@ -68,6 +68,9 @@ public sealed record TransformConfig
     public IReadOnlyList<double> ImageMean { get; init; } = [0.485, 0.456, 0.406];
     public IReadOnlyList<double> ImageStd { get; init; } = [0.229, 0.224, 0.225];
     public int SizeDivisible { get; init; } = 32;
+
+    /// <summary>How 16-bit images are mapped to 0..255 when read, the same in training and prediction.</summary>
+    public IntensityMapping IntensityMapping { get; init; } = IntensityMapping.Default;
 }
 
 /// <summary>Region Proposal Network. Defaults are torchvision's.</summary>
@@ -232,6 +235,10 @@ public sealed record MaskRcnnConfig
             if (Rpn.AnchorSizes[i].Count * Rpn.AspectRatios[i].Count != perLocation)
                 throw new ArgumentException("the shared RPN head needs the same number of anchors per location on every level");
         if (Transform.MinSize.Count == 0) throw new ArgumentException("Transform.MinSize needs at least one size");
+        if (Transform.IntensityMapping is { LowPercentile: var low, HighPercentile: var high } && !(low >= 0 && low < high && high <= 100))
+            throw new ArgumentException($"Transform.IntensityMapping needs 0 <= LowPercentile < HighPercentile <= 100; got {low} and {high}");
+        if (!(Transform.IntensityMapping.FixedMaximum > 0))
+            throw new ArgumentException($"Transform.IntensityMapping.FixedMaximum must be positive; got {Transform.IntensityMapping.FixedMaximum}");
         RejectIgnoredFields();
         if (RoiHeads.BboxRegWeights.Count != 4) throw new ArgumentException("RoiHeads.BboxRegWeights needs 4 values (wx, wy, ww, wh)");
     }
