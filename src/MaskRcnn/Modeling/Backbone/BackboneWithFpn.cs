@@ -16,7 +16,7 @@ public sealed class BackboneWithFpn : DetectionBackbone
 
     public BackboneWithFpn(BackboneConfig config) : base(nameof(BackboneWithFpn))
     {
-        body = new ResNet(config.Depth, stages: 4, config.Width, NormLayer.Factory(config));
+        body = new ResNet(config.Depth, stages: 4, config.Width, NormLayer.Factory(config), config.BlocksPerStage);
         body.FreezeAllBut(config.TrainableLayers);
         fpn = new FeaturePyramidNetwork(body.StageChannels, config.FpnOutChannels);
         _outChannels = config.FpnOutChannels;

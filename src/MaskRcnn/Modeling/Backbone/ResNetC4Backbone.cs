@@ -14,7 +14,7 @@ public sealed class ResNetC4Backbone : DetectionBackbone
 
     public ResNetC4Backbone(BackboneConfig config) : base(nameof(ResNetC4Backbone))
     {
-        body = new ResNet(config.Depth, stages: 3, config.Width, NormLayer.Factory(config));
+        body = new ResNet(config.Depth, stages: 3, config.Width, NormLayer.Factory(config), config.BlocksPerStage);
         body.FreezeAllBut(config.TrainableLayers);
         RegisterComponents();
     }
