@@ -128,6 +128,16 @@ public sealed class ImageNetBackboneWeightsTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_checkpoint_in_torchs_legacy_format_is_refused_with_how_to_convert_it()
+    {
+        var path = Fixture("legacy_format.pth");
+        var ex = Assert.Throws<InvalidDataException>(() => PretrainedBackbone.Resolve(path));
+        output.WriteLine(ex.Message);
+        Assert.StartsWith($"{path}: torch.save's legacy format", ex.Message);
+        Assert.Contains("torch.save(torch.load(", ex.Message);
+    }
+
+    [Fact]
     public void A_body_that_does_not_fit_the_model_names_the_file()
     {
         using var pretrained = PretrainedBackbone.Resolve(Fixture("resnet18_w8_imagenet.pth"));
