@@ -37,7 +37,7 @@ static class EvalCommand
         };
         command.SetAction(parse =>
         {
-            if (parse.GetValue(threads) is > 0 and int n) torch.set_num_threads(n);
+            ThreadSettings.Apply(parse.GetValue(threads));
             var types = parse.GetValue(iouType) switch
             {
                 "bbox" => new[] { IouType.Bbox },

@@ -13,6 +13,9 @@ namespace MaskRcnn.Cli.Commands;
 /// </summary>
 static class InspectCommand
 {
+    // The library's defaults, so the command and InspectionOptions cannot drift apart.
+    static readonly InspectionOptions Defaults = new();
+
     public static Command Create(CliContext context)
     {
         var weights = CommonOptions.Weights(required: true);
@@ -28,12 +31,12 @@ static class InspectCommand
         var top = new Option<int>("--top")
         {
             Description = "Proposals drawn (the best by objectness), before and after NMS",
-            DefaultValueFactory = _ => 50,
+            DefaultValueFactory = _ => Defaults.TopProposals,
         };
         var masks = new Option<int>("--masks")
         {
             Description = "Detections (the best by score) whose raw and pasted masks are drawn",
-            DefaultValueFactory = _ => 12,
+            DefaultValueFactory = _ => Defaults.MaxMasks,
         };
         var scoreThreshold = new Option<float>("--score-threshold")
         {
@@ -56,7 +59,7 @@ static class InspectCommand
             if (parse.GetValue(scoreThreshold) is < 0 or > 1 or float.NaN)
                 throw new CliException("--score-threshold must be between 0 and 1 (see 'maskrcnn inspect --help')", ExitCodes.Usage);
             var at = parse.GetValue(location) is { } text ? ParseLocation(text) : ((float X, float Y)?)null;
-            if (parse.GetValue(threads) is > 0 and int n) torch.set_num_threads(n);
+            ThreadSettings.Apply(parse.GetValue(threads));
 
             string imagePath = parse.GetValue(input)!.ToString();
             var image = ImageIo.Load(imagePath);

@@ -25,8 +25,7 @@ public sealed record PredictionWriter(string OutputDirectory)
     {
         Directory.CreateDirectory(OutputDirectory);
         CocoJson.WriteResults(JsonPath(input), predictions.Select(p => p.ToCocoResult(input.ImageId)));
-        var overlays = predictions.Select(p => new InstanceOverlay(p.ClassName, p.Score,
-            new BoxXyxy(p.BoxXyxy[0], p.BoxXyxy[1], p.BoxXyxy[2], p.BoxXyxy[3]), p.Mask)).ToList();
+        var overlays = predictions.ToOverlays();
         ImageIo.SavePng(Renderer.Render(image, overlays), OverlayPath(input));
     }
 }

@@ -1,6 +1,7 @@
 using MaskRcnn.Data.Shapes;
 using MaskRcnn.Modeling;
 using MaskRcnn.Tests.Support;
+using MaskRcnn.Weights;
 using TorchSharp;
 
 namespace MaskRcnn.Tests.Cli;
@@ -26,7 +27,7 @@ public sealed class EndToEndCommandTests : IDisposable
         torch.manual_seed(5);
         using var model = new MaskRcnnModel(Tiny);
         string path = temp.File("tiny.safetensors");
-        model.SaveWeights(path);
+        ModelWeights.Save(model, path);
         return path;
     }
 

@@ -1,4 +1,5 @@
 using MaskRcnn.Tests.Support;
+using MaskRcnn.Weights;
 using System.Text.Json.Nodes;
 using MaskRcnn.Training;
 using TorchSharp;
@@ -20,7 +21,7 @@ public sealed class TrainerTests : IDisposable
     TrainerOptions Options(string name, int total) => new()
     {
         Schedule = Schedule(total),
-        OutputDirectory = Path.Combine(root, name),
+        Run = new RunDirectory(Path.Combine(root, name)),
         LogEvery = 2,
         ModelConfig = new JsonObject { ["hidden"] = 8 },
     };
@@ -70,10 +71,10 @@ public sealed class TrainerTests : IDisposable
         Assert.Contains("iteration 5", e.Message);
         Assert.Contains("loss_box_reg", e.Message);
 
-        string latest = Checkpoint.FindLatest(options.OutputDirectory)!;
+        string latest = options.Run.LatestCheckpoint()!.Path;
         Assert.Equal(e.LastGoodCheckpoint, latest);
-        Assert.Equal(4, Checkpoint.ReadState(latest).Iteration);
-        Assert.False(Directory.Exists(Path.Combine(options.OutputDirectory, "checkpoint-0000002")));
+        Assert.Equal(4, Checkpoint.ReadState(new CheckpointDirectory(latest)).Iteration);
+        Assert.False(Directory.Exists(Path.Combine(options.Run.Path, "checkpoint-0000002")));
     }
 
     [Fact]
@@ -89,7 +90,7 @@ public sealed class TrainerTests : IDisposable
 
         Assert.Equal([2, 4, 5], validatedAt);
         Assert.Equal(0.05, result.FinalMetrics!["bbox_AP"], 12);
-        string path = Path.Combine(options.OutputDirectory, "metrics.jsonl");
+        string path = Path.Combine(options.Run.Path, "metrics.jsonl");
         var train = MetricsLog.ReadTraining(path);
         Assert.Equal([2, 4, 5], train.Select(m => m.Iteration));
         // The logged rate is the one used by the logged (1-based) iteration.
@@ -109,7 +110,7 @@ public sealed class TrainerTests : IDisposable
         var result = new Trainer(tiny.Detector, new SyntheticBatches(7), options).Run();
         Assert.Equal(3, result.Iterations);
         Assert.Equal(3, result.Schedule.TotalIterations);
-        Assert.Equal(3, Checkpoint.ReadState(result.Checkpoint).Schedule.TotalIterations);
+        Assert.Equal(3, Checkpoint.ReadState(new CheckpointDirectory(result.Checkpoint)).Schedule.TotalIterations);
     }
 
     [Fact]
@@ -124,7 +125,7 @@ public sealed class TrainerTests : IDisposable
         Assert.True(result.Iterations < result.Schedule.TotalIterations, $"{result.Iterations} of {result.Schedule.TotalIterations}");
         Assert.InRange(result.Iterations, 4, 20);
         Assert.Equal(1, validations);
-        Assert.Equal(result.Iterations, Checkpoint.ReadState(result.Checkpoint).Iteration);
+        Assert.Equal(result.Iterations, Checkpoint.ReadState(new CheckpointDirectory(result.Checkpoint)).Iteration);
     }
 
     [Fact]
@@ -133,7 +134,7 @@ public sealed class TrainerTests : IDisposable
         var tiny = new TinyDetector(seed: 3);
         var options = Options("tb", 2) with { TensorBoard = true };
         new Trainer(tiny.Detector, new SyntheticBatches(7), options).Run();
-        var events = Directory.GetFiles(Path.Combine(options.OutputDirectory, "tensorboard"), "events.out.tfevents*", SearchOption.AllDirectories);
+        var events = Directory.GetFiles(Path.Combine(options.Run.Path, "tensorboard"), "events.out.tfevents*", SearchOption.AllDirectories);
         Assert.NotEmpty(events);
         Assert.True(new FileInfo(events[0]).Length > 0);
     }
@@ -144,9 +145,9 @@ public sealed class TrainerTests : IDisposable
         var tiny = new TinyDetector(seed: 3);
         var options = Options("ckpt", 3);
         var result = new Trainer(tiny.Detector, new SyntheticBatches(7), options).Run();
-        var weights = MaskRcnn.Weights.SafeTensors.Load(Path.Combine(result.Checkpoint, Checkpoint.ModelFile));
+        var weights = MaskRcnn.Weights.SafeTensors.Load(Path.Combine(result.Checkpoint, CheckpointDirectory.ModelFile));
         Assert.Equal(["fc1.bias", "fc1.weight", "fc2.bias", "fc2.weight"], weights.Keys.Order());
-        var state = Checkpoint.ReadState(result.Checkpoint);
+        var state = Checkpoint.ReadState(new CheckpointDirectory(result.Checkpoint));
         Assert.Equal(3, state.Iteration);
         Assert.Equal(new DataPosition(7, 1, 0), state.Data);
         Assert.Equal(8, (int)state.ModelConfig!["hidden"]!);
