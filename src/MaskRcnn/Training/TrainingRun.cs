@@ -75,6 +75,7 @@ public sealed class TrainingRun : IDisposable
     /// <exception cref="FileNotFoundException">A file named by the request does not exist, or there is no checkpoint to resume.</exception>
     /// <exception cref="InvalidDataException">A file is not what it should be (names it).</exception>
     /// <exception cref="InvalidTrainingRequestException">The request cannot be carried out as given.</exception>
+    /// <exception cref="IOException">The run folder is not empty and neither resuming nor overwriting was asked for.</exception>
     public static TrainingRun Prepare(TrainingRequest request, Action<string>? notice = null, bool overwrite = false)
     {
         var r = request;
@@ -131,7 +132,7 @@ public sealed class TrainingRun : IDisposable
         }
         if (!Directory.Exists(run.Path) || !Directory.EnumerateFileSystemEntries(run.Path).Any()) return;
         if (!overwrite)
-            throw new InvalidTrainingRequestException(
+            throw new IOException(
                 $"{run.Path}: the output folder is not empty; use --resume to continue its run, --force to start over (its run files are replaced), or choose another --output");
         run.RemoveOutputs();
     }

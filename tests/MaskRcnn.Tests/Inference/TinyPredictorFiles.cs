@@ -29,7 +29,7 @@ public sealed class TinyPredictorFiles : IDisposable
 
     public string Folder => temp.Path;
 
-    /// <summary>Weights with the config in their metadata (<see cref="MaskRcnnModel.SaveWeights"/>).</summary>
+    /// <summary>Weights with the config in their metadata (<see cref="ModelWeights.Save"/>).</summary>
     public string WeightsPath { get; }
 
     public string ConfigPath { get; }

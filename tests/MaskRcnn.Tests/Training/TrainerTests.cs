@@ -102,6 +102,25 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void ProgressShowsThePlannedLengthOrNoneWhileABudgetIsStillMeasuring()
+    {
+        var planned = new List<int?>();
+        new Trainer(new TinyDetector(seed: 3).Detector, new SyntheticBatches(7), Options("planned", 4)) { Progress = new Collect(planned) }.Run();
+        Assert.Equal([4, 4, 4, 4], planned);
+
+        var budgeted = new List<int?>();
+        var options = Options("budgeted", 640_000) with { TimeBudget = TimeSpan.FromSeconds(1), BudgetReserve = TimeSpan.FromHours(1), SpeedProbeIterations = 2 };
+        new Trainer(new TinyDetector(seed: 3).Detector, new SyntheticBatches(7), options) { Progress = new Collect(budgeted) }.Run();
+        // Never the placeholder schedule's 640,000: unknown until the probe (iterations 1-2), then the fixed length.
+        Assert.Equal([null, null, 3], budgeted);
+    }
+
+    sealed class Collect(List<int?> totals) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => totals.Add(value.TotalIterations);
+    }
+
+    [Fact]
     public void TimeBudgetFixesTheRunLength()
     {
         var tiny = new TinyDetector(seed: 3);

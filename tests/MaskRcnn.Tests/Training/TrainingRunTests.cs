@@ -91,7 +91,7 @@ public sealed class TrainingRunTests : IDisposable
         TrainingRun.Run(request, null, new StringWriter());
         File.WriteAllText(Path.Combine(request.Output, "notes.txt"), "mine");
 
-        var e = Assert.Throws<InvalidTrainingRequestException>(() => TrainingRun.Prepare(request));
+        var e = Assert.Throws<IOException>(() => TrainingRun.Prepare(request));
         Assert.Contains("not empty", e.Message);
         Assert.Contains(request.Output, e.Message);
 
