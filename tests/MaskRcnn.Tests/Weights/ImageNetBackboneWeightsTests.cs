@@ -59,7 +59,7 @@ public sealed class ImageNetBackboneWeightsTests(ITestOutputHelper output)
         var config = pretrained.Configure(scratch);
         Assert.Equal(18, config.Backbone.Depth);
         Assert.Equal(8, config.Backbone.Width);
-        Assert.Empty(config.Backbone.BlocksPerStage);
+        Assert.Null(config.Backbone.BlocksPerStage);
         Assert.Equal(NormKind.FrozenBatchNorm, config.Backbone.Norm);
         Assert.Equal(3, config.Backbone.TrainableLayers);
         Assert.Equal([0.485, 0.456, 0.406], config.Transform.ImageMean);

@@ -57,7 +57,7 @@ public sealed class PretrainedBackbone : IDisposable
         {
             Depth = Body.Depth,
             Width = Body.Width,
-            BlocksPerStage = Body.HasStandardBlocks ? [] : Body.BlocksPerStage,
+            BlocksPerStage = Body.HasStandardBlocks ? null : Body.BlocksPerStage,
             Norm = NormKind.FrozenBatchNorm,
             FrozenBatchNormEps = Body.NormEps,
             TrainableLayers = config.Backbone.Norm == NormKind.BatchNorm ? 3 : config.Backbone.TrainableLayers,
