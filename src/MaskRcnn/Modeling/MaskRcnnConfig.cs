@@ -39,6 +39,14 @@ public sealed record BackboneConfig
     /// <summary>Channels of the stem and of layer1's 3×3 convs (64 in every torchvision ResNet; each stage doubles it).</summary>
     public int Width { get; init; } = 64;
 
+    /// <summary>
+    /// Residual blocks in layer1..layer4; null means the depth's standard counts (torchvision's [2,2,2,2] for 18,
+    /// [3,4,6,3] for 34/50, [3,4,23,3] for 101). ML.NET's ImageNet ResNet-18 is [2,2,2,3]. Null by default and then
+    /// not written to JSON, so configs without it keep their form and this record's value equality.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<int>? BlocksPerStage { get; init; }
+
     /// <summary>How many of layer4, layer3, layer2, layer1, conv1 train (torchvision's trainable_backbone_layers).</summary>
     public int TrainableLayers { get; init; } = 3;
 
@@ -220,6 +228,8 @@ public sealed record MaskRcnnConfig
             throw new ArgumentException($"Classes lists {Classes.Count} names but NumClasses is {NumClasses} (expected {NumClasses - 1} foreground classes)");
         if (Backbone.Depth is not (18 or 34 or 50 or 101))
             throw new ArgumentException($"Backbone.Depth must be 18, 34, 50 or 101; got {Backbone.Depth}");
+        if (Backbone.BlocksPerStage is { } blocks && (blocks.Count != 4 || blocks.Any(b => b < 1)))
+            throw new ArgumentException($"Backbone.BlocksPerStage must be null (the depth's standard counts) or 4 positive counts for layer1..layer4; got [{string.Join(",", blocks)}]");
         if (Backbone.Width < 1) throw new ArgumentException($"Backbone.Width must be positive; got {Backbone.Width}");
         if (Backbone.C4Res5Stride is not (1 or 2))
             throw new ArgumentException($"Backbone.C4Res5Stride must be 1 or 2; got {Backbone.C4Res5Stride}");
