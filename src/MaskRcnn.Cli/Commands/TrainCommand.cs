@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MaskRcnn.Data.Import;
 using MaskRcnn.Training;
 
 namespace MaskRcnn.Cli.Commands;
@@ -9,12 +10,22 @@ namespace MaskRcnn.Cli.Commands;
 /// </summary>
 static class TrainCommand
 {
+    /// <summary>The annotation layout of a data option: auto (detected, and said so) or one of the importers'.</summary>
+    public static Option<string> DatasetFormatOption(string name, string what) => new Option<string>(name)
+    {
+        Description = $"Layout of {what}: auto (detect and say what was found), coco, masks (Data Science Bowl folders), labels (instance label images), via, labelme",
+        DefaultValueFactory = _ => "auto",
+    }.AcceptOnlyFromAmong([.. DatasetFormatNames.All]);
+
     public static Command Create(CliContext context)
     {
-        var images = new Option<DirectoryInfo>("--train-images") { Description = "Folder of training images", Required = true };
-        var annotations = new Option<FileInfo>("--train-annotations") { Description = "COCO instances JSON of the training images", Required = true };
-        var valImages = new Option<DirectoryInfo?>("--val-images") { Description = "Folder of validation images (enables evaluation)" };
-        var valAnnotations = new Option<FileInfo?>("--val-annotations") { Description = "COCO instances JSON of the validation images" };
+        var images = new Option<DirectoryInfo?>("--train-images") { Description = "Folder of training images (not needed where the annotation layout holds them: mask folders)" };
+        var annotations = new Option<string>("--train-annotations") { Description = "Training annotations: a COCO, VIA or LabelMe JSON file, or a mask or label-image folder", Required = true };
+        var trainFormat = DatasetFormatOption("--train-format", "the training annotations");
+        var valImages = new Option<DirectoryInfo?>("--val-images") { Description = "Folder of validation images" };
+        var valAnnotations = new Option<string?>("--val-annotations") { Description = "Validation annotations in any supported layout (enables evaluation)" };
+        var valFormat = DatasetFormatOption("--val-format", "the validation annotations");
+        var backboneWeights = new Option<string?>("--backbone-weights") { Description = "ImageNet weights for the backbone body: imagenet-r18 (ML.NET's ResNet-18, restored from NuGet), an ML.NET .onnx, or a torchvision ResNet classification .pth (the backbone's depth, blocks and normalisation follow the file)" };
         var output = CommonOptions.Output("runs/train");
         var config = CommonOptions.ModelConfig();
         config.Description = "Model config JSON (default: the one stored with the weights, else the named architecture)";
@@ -42,7 +53,7 @@ static class TrainCommand
         var threads = CommonOptions.Threads();
         var command = new Command("train", "Train Mask R-CNN on a COCO-format dataset")
         {
-            images, annotations, valImages, valAnnotations, output, config, arch, weights, batchSize, lr, iterations, epochs, minutes, imageSize, resume, force,
+            images, annotations, trainFormat, valImages, valAnnotations, valFormat, backboneWeights, output, config, arch, weights, batchSize, lr, iterations, epochs, minutes, imageSize, resume, force,
             checkpointEvery, evalEvery, logEvery, normWeightDecay, clipGradNorm, tensorBoard, seed, workers, threads,
         };
         var settings = new InferenceSettingsOptions();
@@ -50,16 +61,19 @@ static class TrainCommand
         command.SetAction(parse =>
         {
             ThreadSettings.Apply(parse.GetValue(threads));
-            if ((parse.GetValue(valImages) is null) != (parse.GetValue(valAnnotations) is null))
-                throw new CliException("--val-images and --val-annotations go together", ExitCodes.Usage);
+            if (parse.GetValue(valImages) is not null && parse.GetValue(valAnnotations) is null)
+                throw new CliException("--val-images needs --val-annotations", ExitCodes.Usage);
             if (parse.GetValue(resume) && parse.GetValue(force))
                 throw new CliException("--resume and --force exclude each other (continue the run, or start over)", ExitCodes.Usage);
             var request = new TrainingRequest
             {
-                Images = parse.GetValue(images)!.FullName,
-                Annotations = parse.GetValue(annotations)!.FullName,
+                Images = parse.GetValue(images)?.FullName,
+                Annotations = Path.GetFullPath(parse.GetValue(annotations)!),
+                TrainFormat = DatasetFormatNames.Parse(parse.GetValue(trainFormat)!),
                 ValImages = parse.GetValue(valImages)?.FullName,
-                ValAnnotations = parse.GetValue(valAnnotations)?.FullName,
+                ValAnnotations = parse.GetValue(valAnnotations) is { } va ? Path.GetFullPath(va) : null,
+                ValFormat = DatasetFormatNames.Parse(parse.GetValue(valFormat)!),
+                BackboneWeights = parse.GetValue(backboneWeights),
                 Output = parse.GetValue(output)!.FullName,
                 Weights = parse.GetValue(weights)?.FullName,
                 ConfigPath = parse.GetValue(config)?.FullName,

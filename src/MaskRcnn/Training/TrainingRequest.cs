@@ -1,3 +1,4 @@
+using MaskRcnn.Data.Import;
 using MaskRcnn.Modeling;
 
 namespace MaskRcnn.Training;
@@ -10,17 +11,30 @@ public sealed record TrainingRequest
     /// iterations at batch 16 would take months on a laptop CPU.</summary>
     public const int DefaultEpochs = 12;
 
-    /// <summary>Folder of the training images.</summary>
-    public required string Images { get; init; }
+    /// <summary>Folder of the training images; null where the annotation layout holds them (mask folders).</summary>
+    public string? Images { get; init; }
 
-    /// <summary>COCO instances JSON of the training images.</summary>
+    /// <summary>The training annotations: a COCO, VIA or LabelMe JSON file, or a mask or label-image folder.</summary>
     public required string Annotations { get; init; }
 
-    /// <summary>Folder of the validation images; with <see cref="ValAnnotations"/> it enables validation.</summary>
+    /// <summary>The layout of <see cref="Annotations"/> (<see cref="DatasetFormat.Auto"/>: detected, and said so).</summary>
+    public DatasetFormat TrainFormat { get; init; } = DatasetFormat.Coco;
+
+    /// <summary>Folder of the validation images.</summary>
     public string? ValImages { get; init; }
 
-    /// <summary>COCO instances JSON of the validation images.</summary>
+    /// <summary>The validation annotations (any layout <see cref="ValFormat"/> names); they enable validation.</summary>
     public string? ValAnnotations { get; init; }
+
+    /// <summary>The layout of <see cref="ValAnnotations"/>.</summary>
+    public DatasetFormat ValFormat { get; init; } = DatasetFormat.Coco;
+
+    /// <summary>
+    /// ImageNet weights for the backbone body (when not fine-tuning whole-model <see cref="Weights"/>):
+    /// <c>imagenet-r18</c> (ML.NET's ResNet-18 from NuGet), an ML.NET-layout <c>.onnx</c>, or a torchvision ResNet
+    /// classification checkpoint. The config's backbone follows the file (depth, blocks, FrozenBatchNorm, mean/std).
+    /// </summary>
+    public string? BackboneWeights { get; init; }
 
     /// <summary>Run folder for checkpoints, metrics, the final weights and the report (<c>Weights.RunDirectory</c>).</summary>
     public required string Output { get; init; }
@@ -109,7 +123,9 @@ public sealed record TrainingRequest
         if (ImageSize is < 32) throw new InvalidTrainingRequestException($"the image size must be at least 32 pixels, got {ImageSize}");
         if (LogEvery < 1) throw new InvalidTrainingRequestException($"log-every must be at least 1, got {LogEvery}");
         if (CheckpointEvery < 0 || EvalEvery < 0) throw new InvalidTrainingRequestException("checkpoint-every and eval-every must be 0 or more");
-        if ((ValImages is null) != (ValAnnotations is null))
-            throw new InvalidTrainingRequestException("validation images and annotations go together");
+        if (ValImages is not null && ValAnnotations is null)
+            throw new InvalidTrainingRequestException("validation images need validation annotations");
+        if (BackboneWeights is not null && Weights is not null)
+            throw new InvalidTrainingRequestException("backbone weights and whole-model weights exclude each other (the weights already hold a backbone)");
     }
 }

@@ -1,6 +1,10 @@
 using System.Text.Json.Nodes;
 using MaskRcnn.Data;
+using MaskRcnn.Data.Coco;
+using MaskRcnn.Data.Images;
+using MaskRcnn.Data.Import;
 using MaskRcnn.Data.Transforms;
+using MaskRcnn.Modeling.Backbone;
 using MaskRcnn.Modeling;
 using MaskRcnn.Weights;
 using TorchSharp;
@@ -83,12 +87,15 @@ public sealed class TrainingRun : IDisposable
         var run = new RunDirectory(r.Output);
         PrepareFolder(run, r.Resume, overwrite);
         torch.manual_seed(r.Seed);
-        var dataset = CocoDataset.Open(r.Annotations, r.Images, new CocoDatasetOptions(RemoveImagesWithoutAnnotations: true));
-        var classes = Enumerable.Range(1, dataset.NumClasses - 1)
-            .Select(label => new ClassInfo(dataset.ClassNames[label], dataset.LabelToCategoryId(label))).ToList();
-        var model = CreateModel(r, run, dataset, classes, notice, out var config);
+        var (instances, imagesDirectory) = ImportedDataset.Read(r.Annotations, r.Images, r.TrainFormat, notice);
+        // Labels 1..K by increasing category id, as CocoDataset numbers them.
+        var classes = instances.Categories.OrderBy(c => c.Id).Select(c => new ClassInfo(c.Name, c.Id)).ToList();
+        var model = CreateModel(r, run, instances, classes, notice, out var config);
         try
         {
+            // Images are read as the model will see them at prediction: the config's 16-bit intensity mapping.
+            var images = new ImageLoadOptions { Intensity = config.Transform.IntensityMapping };
+            var dataset = new CocoDataset(instances, imagesDirectory, new CocoDatasetOptions(RemoveImagesWithoutAnnotations: true, Images: images));
             var loader = new DataLoader(dataset, r.BatchSize, shuffle: true, r.Seed, new RandomHorizontalFlip(0.5), r.Workers);
             var batches = new DataLoaderBatchSource(loader);
             try
@@ -106,7 +113,12 @@ public sealed class TrainingRun : IDisposable
                     TensorBoard = r.TensorBoard,
                     ModelConfig = JsonNode.Parse(config.ToJson()),
                 };
-                var validation = r.ValImages is not null && r.ValAnnotations is not null ? CocoDataset.Open(r.ValAnnotations, r.ValImages) : null;
+                CocoDataset? validation = null;
+                if (r.ValAnnotations is not null)
+                {
+                    var (valInstances, valImages) = ImportedDataset.Read(r.ValAnnotations, r.ValImages, r.ValFormat, notice);
+                    validation = new CocoDataset(valInstances, valImages, new CocoDatasetOptions(Images: images));
+                }
                 return new TrainingRun(r, config, model, batches, validation, options, notice);
             }
             catch
@@ -137,7 +149,7 @@ public sealed class TrainingRun : IDisposable
         run.RemoveOutputs();
     }
 
-    static MaskRcnnModel CreateModel(TrainingRequest r, RunDirectory run, CocoDataset dataset, IReadOnlyList<ClassInfo> classes, Action<string>? notice,
+    static MaskRcnnModel CreateModel(TrainingRequest r, RunDirectory run, CocoInstances dataset, IReadOnlyList<ClassInfo> classes, Action<string>? notice,
         out MaskRcnnConfig config)
     {
         if (r.Resume)
@@ -164,9 +176,12 @@ public sealed class TrainingRun : IDisposable
         }
         using (resolved)
         {
+            using var pretrained = r.BackboneWeights is null ? null : PretrainedBackbone.Resolve(r.BackboneWeights);
             try
             {
-                config = r.InferenceSettings.ApplyTo(WithImageSize(resolved, r.ImageSize, dataset, notice));
+                config = pretrained is null ? resolved.Config : pretrained.Configure(resolved.Config);
+                config = r.InferenceSettings.ApplyTo(WithImageSize(config, resolved.ConfigSource, r.ImageSize, dataset, notice));
+                config.Validate();
             }
             catch (ArgumentException e)
             {
@@ -177,6 +192,11 @@ public sealed class TrainingRun : IDisposable
             var model = resolved.CreateModel(_ => settled);
             if (resolved.ReinitialisedKeys.Count > 0)
                 notice?.Invoke($"{resolved.ReinitialisedKeys.Count} class-specific tensors re-initialised for {config.NumClasses} classes");
+            if (pretrained is not null)
+            {
+                pretrained.LoadInto(model);
+                notice?.Invoke($"backbone body: ImageNet weights from {r.BackboneWeights} (FPN and heads freshly initialised, {config.Backbone.TrainableLayers} trainable backbone stages)");
+            }
             return model;
         }
     }
@@ -189,14 +209,13 @@ public sealed class TrainingRun : IDisposable
 
     /// <summary>The training scale: <paramref name="imageSize"/> when given; for architecture defaults the training
     /// images' median short side capped at 800; otherwise the written config's own sizes.</summary>
-    static MaskRcnnConfig WithImageSize(ResolvedModel resolved, int? imageSize, CocoDataset dataset, Action<string>? notice)
+    static MaskRcnnConfig WithImageSize(MaskRcnnConfig config, ModelResolver.ConfigSource source, int? imageSize, CocoInstances dataset, Action<string>? notice)
     {
-        var config = resolved.Config;
         int size;
         if (imageSize is int given) size = given;
-        else if (resolved.ConfigSource is ModelResolver.ConfigSource.Architecture or ModelResolver.ConfigSource.ClassCount && dataset.Count > 0)
+        else if (source is ModelResolver.ConfigSource.Architecture or ModelResolver.ConfigSource.ClassCount && dataset.Images.Count > 0)
         {
-            var sides = Enumerable.Range(0, dataset.Count).Select(i => Math.Min(dataset.ImageInfo(i).Width, dataset.ImageInfo(i).Height)).Order().ToList();
+            var sides = dataset.Images.Select(i => Math.Min(i.Width, i.Height)).Order().ToList();
             int median = sides[sides.Count / 2];
             size = Math.Min(median, MaxDefaultImageSize);
             notice?.Invoke($"image size: {size} px short side (the training images' median {median}{(median > MaxDefaultImageSize ? $", capped at {MaxDefaultImageSize}" : "")}); set --image-size to choose");

@@ -10,6 +10,9 @@ public static class TestPaths
 
     public static string Fixture(params string[] parts) => Path.Combine([Fixtures, .. parts]);
 
+    /// <summary>A path inside the repository (e.g. the shipped <c>examples/</c>).</summary>
+    public static string RepoPath(params string[] parts) => Path.Combine([RepoRoot, .. parts]);
+
     static string FindRepoRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);

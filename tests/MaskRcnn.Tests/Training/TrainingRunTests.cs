@@ -151,6 +151,36 @@ public sealed class TrainingRunTests : IDisposable
         Assert.Contains(notes, n => n.Contains("stored with the weights", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void A_mask_folder_trains_without_conversion_at_its_own_image_size()
+    {
+        // Two real nuclei images in the Data Science Bowl layout, copied so the test owns them.
+        string data = temp.File("nuclei");
+        foreach (var sample in Directory.GetDirectories(TestPaths.RepoPath("examples", "nuclei", "train")).Order().Take(2))
+            CopyFolder(sample, Path.Combine(data, Path.GetFileName(sample)));
+        var notes = new List<string>();
+        var request = new TrainingRequest
+        {
+            Annotations = data, TrainFormat = MaskRcnn.Data.Import.DatasetFormat.Auto, Output = temp.File("nuclei-run"),
+            Architecture = "r18-fpn", BatchSize = 1, Iterations = 1, CheckpointEvery = 0, LogEvery = 1, Workers = 0,
+        };
+        var outcome = TrainingRun.Run(request, null, new StringWriter(), cancellation: default);
+        using var run = TrainingRun.Prepare(request with { Output = temp.File("nuclei-plan") }, notes.Add);
+        Assert.Contains(notes, n => n.Contains("masks (", StringComparison.Ordinal) && n.Contains("2 images", StringComparison.Ordinal));
+        // Not COCO's blanket 800: the images' own short side (the median of two 256-pixel-high pictures).
+        Assert.Contains(notes, n => n.StartsWith("image size: 256 px short side", StringComparison.Ordinal));
+        Assert.Equal([256], run.Config.Transform.MinSize);
+        Assert.Equal(1, outcome.Result.Iterations);
+        Assert.Equal(["nucleus"], run.Config.Classes.Select(c => c.Name));
+    }
+
+    static void CopyFolder(string from, string to)
+    {
+        foreach (var dir in Directory.GetDirectories(from, "*", SearchOption.AllDirectories)) Directory.CreateDirectory(dir.Replace(from, to));
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories)) File.Copy(file, file.Replace(from, to));
+    }
+
     sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
     {
         public void Report(T value) => report(value);
