@@ -25,8 +25,6 @@ public sealed record PredictionWriter(string OutputDirectory)
     {
         Directory.CreateDirectory(OutputDirectory);
         CocoJson.WriteResults(JsonPath(input), predictions.Select(p => p.ToCocoResult(input.ImageId)));
-        var overlays = predictions.Select(p => new InstanceOverlay(p.ClassName, p.Score,
-            new BoxXyxy(p.BoxXyxy[0], p.BoxXyxy[1], p.BoxXyxy[2], p.BoxXyxy[3]), p.Mask)).ToList();
-        ImageIo.SavePng(Renderer.Render(image, overlays), OverlayPath(input));
+        ImageIo.SavePng(Renderer.Render(image, predictions.Select(p => p.ToOverlay()).ToList()), OverlayPath(input));
     }
 }
