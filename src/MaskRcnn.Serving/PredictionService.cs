@@ -15,6 +15,7 @@ namespace MaskRcnn.Serving;
 public sealed class PredictionService : IDisposable
 {
     readonly ConcurrencyLimiter _slots;
+    readonly ModelThreads _threads;
 
     /// <summary>The model call; tests put a gate in front of it to hold slots deterministically.</summary>
     internal Func<RgbImage, IReadOnlyList<InstancePrediction>> RunModel { get; set; }
@@ -38,6 +39,7 @@ public sealed class PredictionService : IDisposable
             QueueLimit = Options.QueueLimit,
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
         });
+        _threads = new ModelThreads(Options.MaxConcurrency);
     }
 
     /// <summary>
@@ -66,8 +68,8 @@ public sealed class PredictionService : IDisposable
         try
         {
             var clock = Stopwatch.StartNew();
-            // Off the request thread: the forward pass is synchronous, CPU-bound native work.
-            var all = await Task.Run(() => RunModel(image), CancellationToken.None);
+            // Off the request thread, on the slot's own: the forward pass is synchronous, CPU-bound native work.
+            var all = await _threads.Run(() => RunModel(image));
             Metrics.ModelSeconds.Observe(clock.Elapsed.TotalSeconds);
             return new ServedPrediction(image, all.Where(p => p.Score >= threshold).ToList(), clock.Elapsed, queueTime);
         }
@@ -127,6 +129,7 @@ public sealed class PredictionService : IDisposable
     public void Dispose()
     {
         _slots.Dispose();
+        _threads.Dispose();
         Predictor.Dispose();
     }
 }

@@ -31,6 +31,7 @@ public static class ServingHost
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.QueueTimeout + TimeSpan.FromSeconds(30));
         // A registry per server: two servers in one process (tests) keep separate counts.
         var registry = Metrics.NewCustomRegistry();
+        DotNetStats.Register(registry); // process memory, CPU, GC counts: what an operator looks at first
         builder.Services.AddMaskRcnn(loadPredictor, options, registry);
         configure?.Invoke(builder);
 

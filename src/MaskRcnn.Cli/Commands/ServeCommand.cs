@@ -118,6 +118,8 @@ static class ServeCommand
         context.Out.WriteLine($"model: {summary.Architecture}; classes: {string.Join(", ", summary.Classes.Classes.Select(c => c.Name))}");
         context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"limits: {options.MaxConcurrency} at once, {options.QueueLimit} queued, {options.QueueTimeout.TotalSeconds:0.#} s wait, {options.MaxUploadBytes / 1048576.0:0.#} MiB, {options.MaxImagePixels / 1e6:0.#} MP; Ctrl+C or SIGTERM stops"));
+        using var stopping = app.Lifetime.ApplicationStopping.Register(() =>
+            context.Out.WriteLine("maskrcnn serve: stopping: no new connections; finishing in-flight requests"));
         await app.WaitForShutdownAsync(context.Cancellation);
         context.Out.WriteLine("maskrcnn serve: stopped (in-flight requests finished)");
         return ExitCodes.Success;
