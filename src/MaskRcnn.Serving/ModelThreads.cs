@@ -4,10 +4,9 @@ namespace MaskRcnn.Serving;
 
 /// <summary>
 /// K long-lived threads that run the model calls, one per concurrency slot, as TorchServe keeps its workers.
-/// Why not the thread pool: glibc gives each thread that allocates its own malloc arena, and with the library's
-/// <see cref="Runtime.MallocTuning"/> (no trimming) every arena keeps its high-water mark; forward passes hopping over
-/// the pool's threads touched new arenas for hundreds of requests (server RSS +27 % from request 30 to 300 in the
-/// load test). On K fixed threads the native heap reaches its level and stays there.
+/// Why not the thread pool: glibc gives each allocating thread its own malloc arena and, with the library's
+/// <see cref="Runtime.MallocTuning"/> (no trimming), every arena keeps its high-water mark; on K fixed threads
+/// libtorch's allocations stay in K arenas instead of spreading over every pool thread that ever ran a forward pass.
 /// </summary>
 sealed class ModelThreads : IDisposable
 {

@@ -61,11 +61,15 @@
   }
 
   function draw() {
-    const img = state.image, canvas = $("overlay"), ctx = canvas.getContext("2d");
-    canvas.width = img.naturalWidth;
-    canvas.height = img.naturalHeight;
-    ctx.drawImage(img, 0, 0);
-    const shown = visible(), pixels = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    const img = state.image, w = img.naturalWidth, h = img.naturalHeight;
+    // Masks are blended at the image's own size, then the whole is shown enlarged when the image is small, with
+    // boxes and captions drawn at display size so they stay crisp and legible (as the overlay PNG's scale does).
+    const base = document.createElement("canvas");
+    base.width = w;
+    base.height = h;
+    const bctx = base.getContext("2d");
+    bctx.drawImage(img, 0, 0);
+    const shown = visible(), pixels = bctx.getImageData(0, 0, w, h);
     shown.forEach(({ m }, rank) => {
       const [cr, cg, cb] = rgb(palette[rank % palette.length]);
       for (let p = 0; p < m.mask.length; p++) if (m.mask[p]) {
@@ -75,14 +79,21 @@
         pixels.data[q + 2] = 0.55 * pixels.data[q + 2] + 0.45 * cb;
       }
     });
-    ctx.putImageData(pixels, 0, 0);
-    const size = Math.max(11, Math.min(canvas.width, canvas.height) / 40);
+    bctx.putImageData(pixels, 0, 0);
+    const scale = Math.max(1, Math.min(4, 640 / Math.max(w, h)));
+    const canvas = $("overlay"), ctx = canvas.getContext("2d");
+    canvas.width = Math.round(w * scale);
+    canvas.height = Math.round(h * scale);
+    state.scale = scale;
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(base, 0, 0, canvas.width, canvas.height);
+    const size = Math.max(12, Math.min(canvas.width, canvas.height) / 40);
     ctx.font = `${size}px sans-serif`;
     ctx.lineWidth = 2;
     shown.forEach(({ r }, rank) => {
-      const color = palette[rank % palette.length], [x, y, w, h] = r.bbox;
+      const color = palette[rank % palette.length], [x, y, bw, bh] = r.bbox.map(v => v * scale);
       ctx.strokeStyle = color;
-      ctx.strokeRect(x + 1, y + 1, Math.max(0, w - 2), Math.max(0, h - 2));
+      ctx.strokeRect(x + 1, y + 1, Math.max(0, bw - 2), Math.max(0, bh - 2));
       const caption = `${r.category_name} ${r.score.toFixed(2)}`, tw = ctx.measureText(caption).width + 6;
       const cx = Math.min(Math.max(0, x), canvas.width - tw), cy = y - size - 4 >= 0 ? y - size - 4 : y;
       ctx.fillStyle = color;
