@@ -37,7 +37,10 @@ public static class ServingEndpoints
         group.MapGet("/v1/model", () => Results.Json(ModelDescription.Of(service), SnakeCase));
         group.MapGet("/healthz", () => Results.Json(new { status = "ok" }));
         group.MapMetrics("/metrics", service.Metrics.Registry);
-        group.MapGet("/", () => Results.Bytes(ServingPage.File("index.html"), "text/html; charset=utf-8"));
+        // The page links its files relatively: under a prefix it must be at "/prefix/", not "/prefix".
+        group.MapGet("/", (HttpContext http) => http.Request.Path.Value is { } path && !path.EndsWith('/')
+            ? Results.Redirect(http.Request.PathBase + path + "/" + http.Request.QueryString)
+            : Results.Bytes(ServingPage.File("index.html"), "text/html; charset=utf-8"));
         group.MapGet("/page/{name}", (string name) => ServingPage.Exists(name)
             ? Results.Bytes(ServingPage.File(name), ServingPage.ContentType(name))
             : Results.Json(new { error = $"no page file {name}" }, statusCode: 404));
