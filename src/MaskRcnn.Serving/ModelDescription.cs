@@ -32,7 +32,8 @@ public sealed record ModelDescription
             Classes = predictor.Classes.Classes.Select((c, i) => new ServedClass(i + 1, c.Name, c.CategoryId)).ToList(),
             // The stored config is shown parsed (architecture, classes), not as its long JSON.
             Weights = w is null ? null : new ServedWeights(Path.GetFileName(w.Path), w.Format.ToString(), w.SizeBytes,
-                w.Metadata.Where(m => m.Key != Modeling.MaskRcnnModel.ConfigMetadataKey).ToDictionary(), w.Checkpoint?.Iteration),
+                w.Metadata.Where(m => m.Key != MaskRcnn.Weights.ModelWeights.ConfigMetadataKey).ToDictionary(),
+                w.Checkpoint is { } c ? Path.GetFileName(c.Path) : null),
             ConfigOrigin = predictor.ConfigOrigin,
             Precision = predictor.Options.Precision.ToString().ToLowerInvariant(),
             ScoreThreshold = service.Options.ScoreThreshold,
@@ -49,5 +50,5 @@ public sealed record ModelDescription
 /// <summary>A label, its name and the data set's category id.</summary>
 public sealed record ServedClass(int Label, string Name, long CategoryId);
 
-/// <summary>The weights file (by name only: the server's folders are not the client's business), its format and metadata.</summary>
-public sealed record ServedWeights(string File, string Format, long SizeBytes, IReadOnlyDictionary<string, string> Metadata, int? CheckpointIteration);
+/// <summary>The weights file (by name only: the server's folders are not the client's business), its format and metadata, and the checkpoint folder's name when it is one.</summary>
+public sealed record ServedWeights(string File, string Format, long SizeBytes, IReadOnlyDictionary<string, string> Metadata, string? Checkpoint);

@@ -59,7 +59,7 @@ public static class ServingEndpoints
                 FormattableString.Invariant($"queue;dur={served.QueueTime.TotalMilliseconds:0.#}, model;dur={served.ModelTime.TotalMilliseconds:0.#}");
             if (query.Format == ResponseFormat.Overlay)
             {
-                var overlay = new OverlayRenderer().Render(served.Image, served.Instances.Select(p => p.ToOverlay()).ToList());
+                var overlay = new OverlayRenderer().Render(served.Image, served.Instances.ToOverlays());
                 await Results.Bytes(ImageIo.EncodePng(overlay), "image/png").ExecuteAsync(http);
                 return;
             }

@@ -39,7 +39,7 @@ static class BenchmarkCommand
         {
             Description = "Write the last run's detections (boxes, scores, labels, masks) and the input image tensor as safetensors",
         };
-        var thresholds = new ThresholdOptions();
+        var thresholds = new InferenceSettingsOptions();
         var command = new Command("benchmark", "Time end-to-end inference on one image, stage by stage")
         {
             weights, numClasses, config, input, warmup, runs, precision, noFolding, threads, json, detectionsOut,

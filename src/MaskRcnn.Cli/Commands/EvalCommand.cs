@@ -35,9 +35,11 @@ static class EvalCommand
         {
             gt, results, iouType, json, weights, config, numClasses, images, annotations, threads, precision, noFolding,
         };
+        var settings = new InferenceSettingsOptions();
+        settings.AddTo(command);
         command.SetAction(parse =>
         {
-            if (parse.GetValue(threads) is > 0 and int n) torch.set_num_threads(n);
+            ThreadSettings.Apply(parse.GetValue(threads));
             var types = parse.GetValue(iouType) switch
             {
                 "bbox" => new[] { IouType.Bbox },
@@ -63,7 +65,7 @@ static class EvalCommand
                 if (weightsPath is null || imagesPath is null || annotationsPath is null)
                     throw Usage("give --gt and --results, or --weights, --images and --annotations");
                 using var predictor = Predictor.Load(weightsPath, parse.GetValue(config)?.ToString(), parse.GetValue(numClasses),
-                    new PredictorOptions { Precision = parse.GetValue(precision), FoldBatchNorm = !parse.GetValue(noFolding) });
+                    new PredictorOptions { Precision = parse.GetValue(precision), FoldBatchNorm = !parse.GetValue(noFolding) }, adjustConfig: c => settings.ApplyTo(c, parse));
                 var outcome = ProgressReporter.Run(context, "eval", progress =>
                     DatasetEvaluation.Evaluate(predictor.Model, imagesPath, annotationsPath,
                         new SyncProgress(p => progress.Report(PredictCommand.ToUpdate(p, "")))));

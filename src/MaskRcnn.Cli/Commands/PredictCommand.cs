@@ -42,13 +42,15 @@ static class PredictCommand
         {
             weights, input, numClasses, config, output, scoreThreshold, batchSize, force, threads, precision, noFolding,
         };
+        var settings = new InferenceSettingsOptions();
+        settings.AddTo(command);
         command.SetAction(parse =>
         {
             if (parse.GetValue(scoreThreshold) is < 0 or > 1 or float.NaN)
                 throw new CliException("--score-threshold must be between 0 and 1 (see 'maskrcnn predict --help')", ExitCodes.Usage);
             if (parse.GetValue(batchSize) < 1)
                 throw new CliException("--batch-size must be at least 1 (see 'maskrcnn predict --help')", ExitCodes.Usage);
-            if (parse.GetValue(threads) is > 0 and int n) torch.set_num_threads(n);
+            ThreadSettings.Apply(parse.GetValue(threads));
             var inputs = ImageInput.Resolve(parse.GetValue(input)!.ToString());
             // Headers only: a missing or undecodable image stops the run before the model loads or anything is written.
             foreach (var image in inputs) ImageIo.ReadSize(image.Path);
@@ -59,7 +61,7 @@ static class PredictCommand
                 new PredictorOptions
                 {
                     ScoreThreshold = parse.GetValue(scoreThreshold), Precision = parse.GetValue(precision), FoldBatchNorm = !parse.GetValue(noFolding),
-                });
+                }, adjustConfig: c => settings.ApplyTo(c, parse));
             int size = parse.GetValue(batchSize);
             var counts = inputs.Count == 1
                 ? PredictBatch(predictor, writer, inputs)

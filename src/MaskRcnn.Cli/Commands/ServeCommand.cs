@@ -55,7 +55,7 @@ static class ServeCommand
         var precision = CommonOptions.Precision();
         var noFolding = CommonOptions.NoBatchNormFolding();
         var threads = CommonOptions.Threads();
-        var thresholds = new ThresholdOptions();
+        var thresholds = new InferenceSettingsOptions();
         var command = new Command("serve",
             "Serve the model over HTTP: POST /v1/predict (an image as the body or a multipart file; ?score_threshold=, ?format=coco|overlay), " +
             "GET /v1/model, /healthz, /metrics (Prometheus) and the page at /. Ctrl+C or SIGTERM stops after in-flight requests.")

@@ -8,12 +8,12 @@ namespace MaskRcnn.Cli.Commands;
 /// </summary>
 static class TrainingRunner
 {
-    public static TrainingOutcome Run(TrainingRequest request, CliContext context)
+    public static TrainingOutcome Run(TrainingRequest request, CliContext context, bool overwrite)
     {
         TrainingRun run;
         try
         {
-            run = TrainingRun.Prepare(request, notice => context.Err.WriteLine($"maskrcnn: {notice}"));
+            run = TrainingRun.Prepare(request, notice => context.Err.WriteLine($"maskrcnn: {notice}"), overwrite);
         }
         catch (InvalidTrainingRequestException e)
         {

@@ -1,6 +1,5 @@
 using MaskRcnn.Data.Coco;
 using MaskRcnn.Data.Masks;
-using MaskRcnn.Visualization;
 
 namespace MaskRcnn.Inference;
 
@@ -23,8 +22,4 @@ public sealed record InstancePrediction(
     /// </summary>
     public CocoResult ToCocoResult(long imageId) =>
         new(imageId, CategoryId, [BoxXyxy[0], BoxXyxy[1], BoxXyxy[2] - BoxXyxy[0], BoxXyxy[3] - BoxXyxy[1]], Score, Rle);
-
-    /// <summary>This detection as the overlay renderer draws it: mask, box and "class score" caption.</summary>
-    public InstanceOverlay ToOverlay() =>
-        new(ClassName, Score, new Visualization.BoxXyxy(BoxXyxy[0], BoxXyxy[1], BoxXyxy[2], BoxXyxy[3]), Mask);
 }

@@ -25,6 +25,7 @@ public sealed record PredictionWriter(string OutputDirectory)
     {
         Directory.CreateDirectory(OutputDirectory);
         CocoJson.WriteResults(JsonPath(input), predictions.Select(p => p.ToCocoResult(input.ImageId)));
-        ImageIo.SavePng(Renderer.Render(image, predictions.Select(p => p.ToOverlay()).ToList()), OverlayPath(input));
+        var overlays = predictions.ToOverlays();
+        ImageIo.SavePng(Renderer.Render(image, overlays), OverlayPath(input));
     }
 }

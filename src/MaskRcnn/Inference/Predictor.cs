@@ -44,7 +44,7 @@ public sealed class Predictor : IDisposable
 
     /// <summary>
     /// Builds the model and loads its weights (strictly: every key and shape must match). The config is chosen by
-    /// <see cref="ModelConfigResolver"/>: <paramref name="configPath"/>, else the one stored with the weights, else
+    /// <see cref="ModelResolver"/>: <paramref name="configPath"/>, else the one stored with the weights, else
     /// ResNet-50-FPN with <paramref name="numClasses"/> (or the class count the weights show).
     /// </summary>
     /// <param name="weightsPath">A <c>.safetensors</c> or <c>.pth</c> file, or a training checkpoint or run folder.</param>
@@ -55,30 +55,24 @@ public sealed class Predictor : IDisposable
     /// <exception cref="WeightsMismatchException">The weights do not fit the model; lists the keys and names the file.</exception>
     /// <remarks>The model is then prepared for inference as <paramref name="options"/> say (norm folding, precision).</remarks>
     public static Predictor Load(string weightsPath, string? configPath = null, int? numClasses = null, PredictorOptions? options = null,
-        Func<MaskRcnnConfig, MaskRcnnConfig>? adjustConfig = null)
+        Func<MaskRcnnConfig, MaskRcnnConfig>? adjustConfig = null) =>
+        Load(new ModelRequest { Weights = weightsPath, ConfigPath = configPath, NumClasses = numClasses }, options, adjustConfig);
+
+    /// <summary>A predictor for the model <paramref name="request"/> resolves to (see <see cref="ModelResolver"/>).</summary>
+    public static Predictor Load(ModelRequest request, PredictorOptions? options = null, Func<MaskRcnnConfig, MaskRcnnConfig>? adjustConfig = null)
     {
         options ??= new PredictorOptions();
-        var source = WeightsSource.Open(weightsPath);
-        var state = StateDictFile.Read(source.Path);
+        using var resolved = ModelResolver.Resolve(request);
+        var model = resolved.CreateModel(adjustConfig);
         try
         {
-            var config = ModelConfigResolver.Resolve(source, configPath, numClasses, state);
-            var model = new MaskRcnnModel(adjustConfig is null ? config.Config : adjustConfig(config.Config));
-            try
-            {
-                StateDictLoader.Load(model, state, source.Path);
-                model.PrepareForInference(options.FoldBatchNorm, options.Precision);
-                return new Predictor(model, options, ownsModel: true, source, config.Origin);
-            }
-            catch
-            {
-                model.Dispose();
-                throw;
-            }
+            model.PrepareForInference(options.FoldBatchNorm, options.Precision);
+            return new Predictor(model, options, ownsModel: true, resolved.Weights, resolved.ConfigOrigin);
         }
-        finally
+        catch
         {
-            foreach (var t in state.Values) t.Dispose();
+            model.Dispose();
+            throw;
         }
     }
 

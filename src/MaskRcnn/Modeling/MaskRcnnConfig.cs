@@ -187,6 +187,28 @@ public sealed record MaskRcnnConfig
         JsonSerializer.Deserialize<MaskRcnnConfig>(json, JsonOptions)
         ?? throw new JsonException("model config JSON is null");
 
+    /// <summary>
+    /// A field the architecture does not use must keep its default: a changed value would be silently dropped
+    /// (e.g. a C4 model pools its masks from the box RoIs, so <c>MaskRoiSize</c> changes nothing).
+    /// </summary>
+    void RejectIgnoredFields()
+    {
+        var heads = new RoiHeadsConfig();
+        var backbone = new BackboneConfig();
+        var ignored = new List<string>();
+        if (Backbone.Architecture == Architecture.C4)
+        {
+            if (RoiHeads.MaskRoiSize != heads.MaskRoiSize) ignored.Add("RoiHeads.MaskRoiSize");
+            if (!RoiHeads.MaskLayers.SequenceEqual(heads.MaskLayers)) ignored.Add("RoiHeads.MaskLayers");
+            if (RoiHeads.MaskDilation != heads.MaskDilation) ignored.Add("RoiHeads.MaskDilation");
+            if (RoiHeads.RepresentationSize != heads.RepresentationSize) ignored.Add("RoiHeads.RepresentationSize");
+            if (Backbone.FpnOutChannels != backbone.FpnOutChannels) ignored.Add("Backbone.FpnOutChannels");
+        }
+        else if (Backbone.C4Res5Stride != backbone.C4Res5Stride) ignored.Add("Backbone.C4Res5Stride");
+        if (ignored.Count > 0)
+            throw new ArgumentException($"{Backbone.Architecture} does not use {string.Join(", ", ignored)}; remove {(ignored.Count == 1 ? "it" : "them")} from the config (or leave the default)");
+    }
+
     /// <summary>Checks the sizes that would otherwise fail deep inside the model with a shape error.</summary>
     public void Validate()
     {
@@ -210,6 +232,7 @@ public sealed record MaskRcnnConfig
             if (Rpn.AnchorSizes[i].Count * Rpn.AspectRatios[i].Count != perLocation)
                 throw new ArgumentException("the shared RPN head needs the same number of anchors per location on every level");
         if (Transform.MinSize.Count == 0) throw new ArgumentException("Transform.MinSize needs at least one size");
+        RejectIgnoredFields();
         if (RoiHeads.BboxRegWeights.Count != 4) throw new ArgumentException("RoiHeads.BboxRegWeights needs 4 values (wx, wy, ww, wh)");
     }
 }

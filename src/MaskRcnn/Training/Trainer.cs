@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MaskRcnn.Runtime;
+using MaskRcnn.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -14,6 +15,9 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
 {
     /// <summary>Receives a snapshot after every iteration.</summary>
     public IProgress<TrainingProgress>? Progress { get; init; }
+
+    /// <summary>Receives one-line notes as they happen (the measured speed and the time the run will take).</summary>
+    public Action<string>? Notice { get; init; }
 
     /// <summary>
     /// Evaluates the model (called in inference mode with the completed iteration count) and returns named
@@ -34,7 +38,7 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
         string? lastCheckpoint = null;
         if (resumeFrom is not null)
         {
-            lastCheckpoint = Checkpoint.Resolve(resumeFrom);
+            lastCheckpoint = CheckpointDirectory.Resolve(resumeFrom).Path;
             var state = Checkpoint.Restore(lastCheckpoint, model, optimizer);
             // The stored schedule wins: its length may have been fixed by the time budget of the first run.
             schedule = state.Schedule;
@@ -44,16 +48,16 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
         }
         bool lengthFixed = resumeFrom is not null || options.TimeBudget is null;
 
-        string metricsPath = Path.Combine(options.OutputDirectory, "metrics.jsonl");
+        string metricsPath = options.Run.MetricsLog;
         if (resumeFrom is not null) MetricsLog.DropAfter(metricsPath, start);
         using var metrics = new MetricsLog(metricsPath);
-        var tensorBoard = options.TensorBoard ? new TensorBoardLog(Path.Combine(options.OutputDirectory, "tensorboard")) : null;
+        var tensorBoard = options.TensorBoard ? new TensorBoardLog(options.Run.TensorBoard) : null;
         IReadOnlyDictionary<string, double>? lastMetrics = null;
         var clock = Stopwatch.StartNew();
         TimeSpan probeStart = TimeSpan.Zero;
         model.SetTraining(true);
 
-        string SaveCheckpoint(int completed) => lastCheckpoint = Checkpoint.Save(options.OutputDirectory, model, optimizer,
+        string SaveCheckpoint(int completed) => lastCheckpoint = Checkpoint.Save(options.Run, model, optimizer,
             new CheckpointState(completed, schedule, data.Position, torchSeed, options.ModelConfig));
 
         void RunValidation(int completed)
@@ -99,6 +103,7 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
                     int length = TimeBudget.TotalIterations(options.TimeBudget!.Value, clock.Elapsed, perIteration, completed, options.BudgetReserve);
                     schedule = options.Schedule.ScaledToIterations(Math.Max(length, completed));
                     lengthFixed = true;
+                    Notice?.Invoke($"measured {perIteration.TotalSeconds:0.###} s/iteration: {schedule.TotalIterations:N0} iterations fit the {options.TimeBudget.Value.TotalMinutes:0.##}-minute budget");
                 }
             }
 
@@ -111,7 +116,10 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
                 tensorBoard?.WriteTraining(entry);
             }
             TimeSpan? eta = lengthFixed ? clock.Elapsed / doneHere * (schedule.TotalIterations - completed) : null;
-            Progress?.Report(new TrainingProgress(completed, schedule.TotalIterations, clock.Elapsed, eta, lr, losses, total));
+            if (options.TimeBudget is null && resumeFrom is null && doneHere == EstimateAfter && Notice is not null)
+                Notice($"estimated time: {eta:hh\\:mm\\:ss} more for {schedule.TotalIterations - completed:N0} iterations ({clock.Elapsed.TotalSeconds / doneHere:0.###} s/iteration so far)");
+            // Until a time budget has fixed the length, the total is unknown (null), not the placeholder schedule's.
+            Progress?.Report(new TrainingProgress(completed, lengthFixed ? schedule.TotalIterations : null, clock.Elapsed, eta, lr, losses, total));
 
             if (Validate is not null && !last && options.ValidateEvery > 0 && completed % options.ValidateEvery == 0)
                 RunValidation(completed);
@@ -125,6 +133,9 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
         return new TrainingResult(iteration, schedule, final, clock.Elapsed, cancelled, lastMetrics);
     }
 
+    /// <summary>Iterations after which a run of known length prints its time estimate (the first ones warm caches).</summary>
+    const int EstimateAfter = 3;
+
     (IReadOnlyDictionary<string, double> Losses, double Total) Step(DetectionOptimizer optimizer, int iteration, string? lastCheckpoint)
     {
         using var scope = torch.NewDisposeScope();
@@ -132,7 +143,7 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
         using var gcPause = Runtime.GcPause.Begin();
         try
         {
-            var terms = model.ComputeLosses(images, targets);
+            var terms = model.ComputeLosses(images, targets, iteration);
             if (terms.Count == 0) throw new InvalidOperationException("the model returned no loss terms");
             var values = new Dictionary<string, double>();
             Tensor? total = null;

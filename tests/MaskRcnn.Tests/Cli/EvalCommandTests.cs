@@ -6,7 +6,7 @@ namespace MaskRcnn.Tests.Cli;
 
 public sealed class EvalCommandTests(TinyPredictorFiles files) : IClassFixture<TinyPredictorFiles>
 {
-    static readonly string FixtureDir = Path.Combine(TestPaths.Shared, "fixtures", "coco-eval");
+    static readonly string FixtureDir = TestPaths.Fixture("coco-eval");
     static string Gt => Path.Combine(FixtureDir, "ground_truth.json");
     static string Detections => Path.Combine(FixtureDir, "detections.json");
 

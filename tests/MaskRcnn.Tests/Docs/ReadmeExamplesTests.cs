@@ -3,6 +3,7 @@ using MaskRcnn.Data.Shapes;
 using MaskRcnn.Modeling;
 using MaskRcnn.Tests.Cli;
 using MaskRcnn.Tests.Support;
+using MaskRcnn.Weights;
 using TorchSharp;
 
 namespace MaskRcnn.Tests.Docs;
@@ -76,8 +77,8 @@ public sealed class ReadmeExamplesTests : IDisposable
         Directory.CreateDirectory(temp.File("photos"));
         File.Copy(temp.File("shapes", "val", "images", "000001.png"), temp.File("photos", "scene_a.png"));
         File.Copy(temp.File("shapes", "val", "images", "000002.png"), temp.File("photos", "scene_b.png"));
-        File.Copy(Path.Combine(TestPaths.Shared, "fixtures", "coco-eval", "ground_truth.json"), temp.File("instances_val.json"));
-        File.Copy(Path.Combine(TestPaths.Shared, "fixtures", "coco-eval", "detections.json"), temp.File("detections.json"));
+        File.Copy(TestPaths.Fixture("coco-eval", "ground_truth.json"), temp.File("instances_val.json"));
+        File.Copy(TestPaths.Fixture("coco-eval", "detections.json"), temp.File("detections.json"));
         var config = MaskRcnnConfig.ResNet18Fpn(numClasses: 4) with
         {
             Backbone = new BackboneConfig { Depth = 18, Width = 8, FpnOutChannels = 16 },
@@ -87,6 +88,6 @@ public sealed class ReadmeExamplesTests : IDisposable
         };
         torch.manual_seed(11);
         using var model = new MaskRcnnModel(config);
-        model.SaveWeights(temp.File("model.safetensors"));
+        ModelWeights.Save(model, temp.File("model.safetensors"));
     }
 }

@@ -108,7 +108,7 @@ public sealed class PredictEndpointTests(ServingFixture fixture) : IClassFixture
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("image/png", response.Content.Headers.ContentType?.MediaType);
         var overlay = ImageIo.Decode(await response.Content.ReadAsByteArrayAsync(), "the response");
-        var expected = new OverlayRenderer().Render(fixture.Image, fixture.Expected.Where(e => e.Score >= 0.3f).Select(e => e.ToOverlay()).ToList());
+        var expected = new OverlayRenderer().Render(fixture.Image, fixture.Expected.ToOverlays(minScore: 0.3f));
         Assert.Equal((160, 160), (overlay.Width, overlay.Height));
         Assert.Equal(expected.Pixels, overlay.Pixels);
         Assert.NotEqual(fixture.Image.Pixels, overlay.Pixels);

@@ -1,30 +1,29 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using MaskRcnn.Modeling;
-using MaskRcnn.Training;
-using MaskRcnn.Weights;
 
-namespace MaskRcnn.Inference;
+namespace MaskRcnn.Weights;
 
 /// <summary>
 /// Where a model's weights come from, found without reading the tensors: the file, its format and size, the
-/// safetensors metadata, and the model config stored with the weights (by <see cref="MaskRcnnModel.SaveWeights"/>
-/// in the metadata, or in a training checkpoint's state), if any.
+/// safetensors metadata, and the model config stored with the weights (by <see cref="ModelWeights.Save"/> in the
+/// metadata, or in a training checkpoint's state), if any.
 /// </summary>
 /// <param name="Path">The weights file itself (a checkpoint's <c>model.safetensors</c> when given a checkpoint or run folder).</param>
 /// <param name="Format">How the file is stored (recognised by content).</param>
 /// <param name="SizeBytes">The file's size.</param>
 /// <param name="Metadata">The safetensors <c>__metadata__</c> map; empty for <c>.pth</c> files.</param>
 /// <param name="EmbeddedConfig">The model config saved with the weights; null when there is none.</param>
-/// <param name="Checkpoint">The checkpoint's state when the weights are a training checkpoint's.</param>
+/// <param name="Checkpoint">The checkpoint folder when the weights are a training checkpoint's.</param>
 public sealed record WeightsSource(
     string Path, WeightsFormat Format, long SizeBytes, IReadOnlyDictionary<string, string> Metadata,
-    MaskRcnnConfig? EmbeddedConfig, CheckpointState? Checkpoint)
+    MaskRcnnConfig? EmbeddedConfig, CheckpointDirectory? Checkpoint)
 {
     /// <summary>
     /// Describes <paramref name="path"/>: a <c>.safetensors</c> or <c>.pth</c> file (recognised by content, not by
     /// extension), a checkpoint folder, or a run folder (its latest checkpoint).
     /// </summary>
-    /// <exception cref="FileNotFoundException">Nothing at <paramref name="path"/>.</exception>
+    /// <exception cref="FileNotFoundException">Nothing at <paramref name="path"/>, or a folder without a checkpoint.</exception>
     /// <exception cref="InvalidDataException">Not a weights file, or its stored config is malformed; names the file.</exception>
     public static WeightsSource Open(string path)
     {
@@ -43,18 +42,30 @@ public sealed record WeightsSource(
         {
             throw NotWeights(path, e);
         }
-        MaskRcnnConfig? config = metadata.TryGetValue(MaskRcnnModel.ConfigMetadataKey, out var json) ? ParseConfig(json, path) : null;
+        MaskRcnnConfig? config = metadata.TryGetValue(ModelWeights.ConfigMetadataKey, out var json) ? ParseConfig(json, path) : null;
         return new WeightsSource(path, WeightsFormat.SafeTensors, size, metadata, config, null);
     }
 
     static WeightsSource OpenCheckpoint(string folder)
     {
-        string checkpoint = Training.Checkpoint.Resolve(folder);
-        var state = Training.Checkpoint.ReadState(checkpoint);
-        var weights = Open(System.IO.Path.Combine(checkpoint, Training.Checkpoint.ModelFile));
-        var config = weights.EmbeddedConfig
-            ?? (state.ModelConfig is { } node ? ParseConfig(node.ToJsonString(), System.IO.Path.Combine(checkpoint, Training.Checkpoint.StateFile)) : null);
-        return weights with { EmbeddedConfig = config, Checkpoint = state };
+        var checkpoint = CheckpointDirectory.Resolve(folder);
+        var weights = Open(checkpoint.Model);
+        return weights with { EmbeddedConfig = weights.EmbeddedConfig ?? StoredConfig(checkpoint), Checkpoint = checkpoint };
+    }
+
+    /// <summary>The <c>model_config</c> entry of a checkpoint's state file (checkpoints before configs were kept in the weights' metadata).</summary>
+    static MaskRcnnConfig? StoredConfig(CheckpointDirectory checkpoint)
+    {
+        JsonNode? node;
+        try
+        {
+            node = JsonNode.Parse(File.ReadAllText(checkpoint.State))?["model_config"];
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{checkpoint.State}: malformed checkpoint state ({e.Message})", e);
+        }
+        return node is null ? null : ParseConfig(node.ToJsonString(), checkpoint.State);
     }
 
     static MaskRcnnConfig ParseConfig(string json, string origin)

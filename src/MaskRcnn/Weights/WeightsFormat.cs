@@ -1,4 +1,4 @@
-namespace MaskRcnn.Inference;
+namespace MaskRcnn.Weights;
 
 /// <summary>How a weights file is stored.</summary>
 public enum WeightsFormat

@@ -1,6 +1,7 @@
 using MaskRcnn.Inference;
+using MaskRcnn.Visualization;
 
-namespace MaskRcnn.Visualization;
+namespace MaskRcnn.Training;
 
 /// <summary>A validation of a training run: the COCO metrics and a few images drawn with predictions and ground truth.</summary>
 public sealed record ValidationOutcome(DatasetEvaluationResult Evaluation, IReadOnlyList<ComparisonRow> Comparisons)

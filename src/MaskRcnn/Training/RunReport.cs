@@ -4,9 +4,10 @@ using MaskRcnn.Data.Images;
 using MaskRcnn.Evaluation;
 using MaskRcnn.Inference;
 using MaskRcnn.Modeling;
-using MaskRcnn.Training;
+using MaskRcnn.Visualization;
+using MaskRcnn.Weights;
 
-namespace MaskRcnn.Visualization;
+namespace MaskRcnn.Training;
 
 /// <summary>Validation during training and the run's <c>report.html</c> (metrics, loss curve, comparison grids).</summary>
 public static class RunReport
@@ -27,16 +28,13 @@ public static class RunReport
         for (int i = 0; i < Math.Min(comparisons, dataset.Count); i++)
         {
             var image = ImageIo.Load(dataset.ImagePath(i));
-            var predicted = predictor.Predict(image)
-                .Where(p => p.Score >= 0.5f)
-                .Select(p => new InstanceOverlay(p.ClassName, p.Score, new BoxXyxy(p.BoxXyxy[0], p.BoxXyxy[1], p.BoxXyxy[2], p.BoxXyxy[3]), p.Mask))
-                .ToList();
+            var predicted = predictor.Predict(image).ToOverlays(minScore: 0.5f);
             using var item = dataset.Load(i);
             // Drawn at the grid's cell width, so small images get legible captions.
             double scale = (double)CellWidth / image.Width;
             rows.Add(new ComparisonRow(
                 renderer.Render(image, predicted, scale),
-                renderer.Render(image, InstanceOverlays.FromTargets(item.Target, names), scale),
+                renderer.Render(image, GroundTruthOverlays.From(item.Target, names), scale),
                 dataset.ImageInfo(i).FileName));
         }
         return new ValidationOutcome(evaluation, rows);
@@ -45,28 +43,26 @@ public static class RunReport
     static IReadOnlyList<string> ModelNames(ClassMap classes) => ["__background__", .. classes.Classes.Select(c => c.Name)];
 
     /// <summary>Draws <c>loss.png</c> from the folder's <c>metrics.jsonl</c>; returns its path, or null without a log.</summary>
-    /// <param name="folder">The run folder.</param>
-    public static string? WriteLossCurve(string folder)
+    /// <param name="run">The run folder.</param>
+    public static string? WriteLossCurve(RunDirectory run)
     {
-        string metricsLog = Path.Combine(folder, "metrics.jsonl");
-        if (!File.Exists(metricsLog) || MetricsLog.ReadTraining(metricsLog) is not { Count: > 0 } entries) return null;
-        string png = Path.Combine(folder, "loss.png");
-        new LossCurvePlot { LogY = true }.Save(entries, png);
-        return png;
+        if (!File.Exists(run.MetricsLog) || MetricsLog.ReadTraining(run.MetricsLog) is not { Count: > 0 } entries) return null;
+        new LossCurvePlot { LogY = true }.Save(entries.Select(e => new LossPoint(e.Iteration, e.TotalLoss, e.Losses)).ToList(), run.LossCurve);
+        return run.LossCurve;
     }
 
     /// <summary>
-    /// Writes <c>metrics.json</c>, the comparison grids and <c>report.html</c> (with the loss curve of the folder's
-    /// <c>metrics.jsonl</c>) into <paramref name="folder"/>; prints the pycocotools summaries to <paramref name="log"/>.
+    /// Writes <c>metrics.json</c>, the comparison grids and <c>report.html</c> (with the loss curve of the run's
+    /// <c>metrics.jsonl</c>) into <paramref name="run"/>; prints the pycocotools summaries to <paramref name="log"/>.
     /// </summary>
-    /// <param name="folder">The run folder.</param>
+    /// <param name="run">The run folder.</param>
     /// <param name="outcome">The validation to report.</param>
     /// <param name="title">The report's title.</param>
     /// <param name="facts">Facts about the run, shown in order.</param>
     /// <param name="log">Receives the pycocotools-style summaries.</param>
-    public static void Write(string folder, ValidationOutcome outcome, string title, IReadOnlyList<KeyValuePair<string, string>> facts, TextWriter log)
+    public static void Write(RunDirectory run, ValidationOutcome outcome, string title, IReadOnlyList<KeyValuePair<string, string>> facts, TextWriter log)
     {
-        Directory.CreateDirectory(folder);
+        Directory.CreateDirectory(run.Path);
         var results = new[] { ("bbox", outcome.Evaluation.Bbox), ("segm", outcome.Evaluation.Segm) };
         var json = new JsonObject();
         foreach (var (name, result) in results)
@@ -75,18 +71,18 @@ public static class RunReport
             log.Write(CocoEvaluator.Summarize(result));
             json[name] = new JsonArray(result.Stats.Select(s => (JsonNode)s).ToArray());
         }
-        File.WriteAllText(Path.Combine(folder, "metrics.json"), json.ToJsonString(new() { WriteIndented = true }));
+        File.WriteAllText(run.MetricsSummary, json.ToJsonString(new() { WriteIndented = true }));
 
-        string? png = WriteLossCurve(folder);
+        string? png = WriteLossCurve(run);
         ReportImage? lossCurve = png is null ? null : new ReportImage(png, "Training losses (smoothed; faint: raw total)");
         var comparisons = new List<ReportImage>();
         for (int start = 0; start < outcome.Comparisons.Count; start += 4)
         {
-            string grid = Path.Combine(folder, "comparisons", $"grid-{start / 4}.png");
+            string grid = Path.Combine(run.Comparisons, $"grid-{start / 4}.png");
             ImageIo.SavePng(ComparisonGrid.Compose(outcome.Comparisons.Skip(start).Take(4).ToList(), CellWidth), grid);
             comparisons.Add(new ReportImage(grid, $"Images {start + 1}–{Math.Min(start + 4, outcome.Comparisons.Count)}: predictions (score ≥ 0.5) and ground truth"));
         }
-        ReportWriter.Write(Path.Combine(folder, "report.html"), new ReportContent
+        ReportWriter.Write(run.Report, new ReportContent
         {
             Title = title,
             Facts = facts,
