@@ -80,6 +80,7 @@ public static class Program
         root.Subcommands.Add(InspectCommand.Create(context));
         root.Subcommands.Add(InfoCommand.Create(context));
         root.Subcommands.Add(BenchmarkCommand.Create(context));
+        root.Subcommands.Add(ServeCommand.Create(context));
         root.SetAction(new Func<ParseResult, int>(_ => throw new CliException("no command given (see 'maskrcnn --help')", ExitCodes.Usage)));
         return root;
     }

@@ -119,6 +119,13 @@ public static class CocoJson
     public static void WriteResults(string path, IEnumerable<CocoResult> results)
     {
         using var stream = File.Create(path);
+        WriteResults(stream, results);
+    }
+
+    /// <summary>Writes a COCO results array to <paramref name="stream"/> (left open), as the file overload does;
+    /// a result's <see cref="CocoResult.CategoryName"/>, when set, is written as <c>category_name</c>.</summary>
+    public static void WriteResults(Stream stream, IEnumerable<CocoResult> results)
+    {
         using var json = new Utf8JsonWriter(stream);
         json.WriteStartArray();
         foreach (var r in results)
@@ -126,6 +133,8 @@ public static class CocoJson
             json.WriteStartObject();
             json.WriteNumber("image_id", r.ImageId);
             json.WriteNumber("category_id", r.CategoryId);
+            if (r.CategoryName is not null)
+                json.WriteString("category_name", r.CategoryName);
             WriteNumbers(json, "bbox", r.Bbox);
             json.WriteNumber("score", r.Score);
             if (r.Segmentation is not null)

@@ -34,6 +34,9 @@ public sealed record CocoResult(long ImageId, long CategoryId, double[] Bbox, do
     /// </summary>
     public double? Area { get; init; }
 
+    /// <summary>The category's name, for readers without the categories list (pycocotools ignores the extra key); null writes none.</summary>
+    public string? CategoryName { get; init; }
+
     /// <summary>The area used for COCO's area ranges (see <see cref="Area"/>).</summary>
     public double EvaluationArea => Area ?? Bbox[2] * Bbox[3];
 }

@@ -19,14 +19,20 @@ public static class ImageIo
     public static RgbImage Load(string path, ImageLoadOptions? options = null)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"image file not found: {path}", path);
-        byte[] encoded = File.ReadAllBytes(path);
+        return Decode(File.ReadAllBytes(path), path, options);
+    }
+
+    /// <summary>Decodes an encoded image held in memory (an upload); <paramref name="sourceName"/> names it in errors.
+    /// TIFF and 16-bit PNG go through the sample decoder and <paramref name="options"/>' intensity mapping.</summary>
+    /// <exception cref="InvalidDataException">Empty, not an image, truncated or corrupt; the message names the source.</exception>
+    public static RgbImage Decode(byte[] encoded, string sourceName, ImageLoadOptions? options = null)
+    {
         if (SampleDecoder.IsTiff(encoded) || SampleDecoder.IsSixteenBitPng(encoded))
-            return FromSamples(path, SampleDecoder.Decode(path, encoded), options ?? ImageLoadOptions.Default);
+            return FromSamples(sourceName, SampleDecoder.Decode(sourceName, encoded), options ?? ImageLoadOptions.Default);
         using var data = SKData.CreateCopy(encoded);
-        using var codec = SKCodec.Create(data)
-            ?? throw new InvalidDataException($"cannot decode image {path}: not a PNG/JPEG (or other supported) image, or corrupt");
+        using var codec = OpenCodec(data, sourceName);
         int width = codec.Info.Width, height = codec.Info.Height;
-        if (width <= 0 || height <= 0) throw new InvalidDataException($"cannot decode image {path}: empty size {width}x{height}");
+        if (width <= 0 || height <= 0) throw new InvalidDataException($"cannot decode image {sourceName}: empty size {width}x{height}");
 
         // Unpremultiplied and without a colour space: the stored sample values, untouched by colour management.
         var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
@@ -37,7 +43,7 @@ public static class ImageIo
             fixed (byte* p = rgba) result = codec.GetPixels(info, (IntPtr)p);
         }
         if (result != SKCodecResult.Success)
-            throw new InvalidDataException($"cannot decode image {path}: {result} (truncated or corrupt file)");
+            throw new InvalidDataException($"cannot decode image {sourceName}: {result} (truncated or corrupt file)");
 
         var rgb = new byte[width * height * 3];
         for (int i = 0, j = 0; i < rgb.Length; i += 3, j += 4)
@@ -99,6 +105,21 @@ public static class ImageIo
         return new LabelImage(image.Width, image.Height, labels);
     }
 
+    /// <summary>Width and height from the header of an encoded image in memory alone (no pixel decoding), so that a
+    /// decompression bomb (a small file of a huge image) is refused before its pixels are allocated.</summary>
+    public static (int Width, int Height) ReadSize(byte[] encoded, string sourceName)
+    {
+        using var data = SKData.CreateCopy(encoded);
+        using var codec = OpenCodec(data, sourceName);
+        return (codec.Info.Width, codec.Info.Height);
+    }
+
+    static SKCodec OpenCodec(SKData data, string sourceName) =>
+        data.Size == 0
+            ? throw new InvalidDataException($"cannot decode image {sourceName}: it is empty (0 bytes)")
+            : SKCodec.Create(data)
+              ?? throw new InvalidDataException($"cannot decode image {sourceName}: not a PNG/JPEG (or other supported) image, or corrupt");
+
     /// <summary>Width and height from the file's header alone (no pixel decoding).</summary>
     public static (int Width, int Height) ReadSize(string path)
     {
@@ -132,6 +153,17 @@ public static class ImageIo
     /// <summary>Writes an 8-bit RGB PNG. Encoding is deterministic: the same pixels give the same bytes.</summary>
     public static void SavePng(RgbImage image, string path)
     {
+        var bytes = EncodePng(image, path);
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (dir is not null) Directory.CreateDirectory(dir);
+        File.WriteAllBytes(path, bytes);
+    }
+
+    /// <summary>The 8-bit RGB PNG encoding of <paramref name="image"/> (as <see cref="SavePng"/> writes it).</summary>
+    public static byte[] EncodePng(RgbImage image) => EncodePng(image, "an image");
+
+    static byte[] EncodePng(RgbImage image, string path)
+    {
         var info = new SKImageInfo(image.Width, image.Height, SKColorType.Rgba8888, SKAlphaType.Opaque);
         var rgba = new byte[checked(image.Width * image.Height * 4)];
         var rgb = image.Pixels;
@@ -149,10 +181,7 @@ public static class ImageIo
                 using var pixmap = new SKPixmap(info, (IntPtr)p, info.RowBytes);
                 using var encoded = pixmap.Encode(SKEncodedImageFormat.Png, 100)
                     ?? throw new InvalidOperationException($"PNG encoding failed for {path}");
-                var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-                if (dir is not null) Directory.CreateDirectory(dir);
-                using var file = File.Create(path);
-                encoded.SaveTo(file);
+                return encoded.ToArray();
             }
         }
     }
