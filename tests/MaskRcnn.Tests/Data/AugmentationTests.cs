@@ -127,7 +127,7 @@ public sealed class AugmentationTests : IDisposable
         var transform = AugmentationSpec.Parse("hflip,vflip,rot90,scale:0.6-1.5,crop:36,color");
         var noColor = AugmentationSpec.Parse("hflip,vflip,rot90,crop:36");
         int cut = 0;
-        for (int seed = 0; seed < 100; seed++)
+        for (int seed = 0; seed < 50; seed++)
         {
             using var item = RandomItem(seed);
             using var result = transform.Apply(RandomItem(seed), DeterministicRandom.ForKey(3, seed));
@@ -140,7 +140,7 @@ public sealed class AugmentationTests : IDisposable
             using var areaAfter = geometric.Target.Masks.sum().to_type(ScalarType.Int64);
             if (areaAfter.item<long>() < areaBefore.item<long>()) cut++;
         }
-        Assert.True(cut > 30, $"only {cut} of 100 crops cut an object: the test would not exercise clipped masks");
+        Assert.True(cut > 15, $"only {cut} of 50 crops cut an object: the test would not exercise clipped masks");
     }
 
     [Fact]

@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using MaskRcnn.Data;
+using MaskRcnn.Data.Shapes;
+using MaskRcnn.Data.Transforms;
+using MaskRcnn.Modeling;
+using MaskRcnn.Runtime;
+using MaskRcnn.Training;
+using TorchSharp;
+
+namespace MaskRcnn.Benchmarks;
+
+/// <summary>
+/// <c>train-crop DIR [ITERATIONS] [SIZE] [CROP]</c>: seconds per training iteration of an R18-FPN from scratch (batch 2)
+/// on SIZE×SIZE synthetic shapes images (default 1000), once on the full images and once on CROP×CROP random crops
+/// (default 512; <c>--augment hflip,crop:512</c>), each with the model's transform set to the input's own short side so
+/// that neither run is rescaled (the crop semantics of issue 12: objects keep their pixel size). Trainer and DataLoader
+/// as <c>maskrcnn train</c> uses them; the first 3 iterations of each run (warm-up) are left out of the median.
+/// </summary>
+public static class CropTrainingBenchmark
+{
+    public const string Command = "train-crop";
+
+    public static void Run(string dir, int iterations, int size, int crop)
+    {
+        string data = Path.Combine(dir, "data");
+        if (!File.Exists(Path.Combine(data, "annotations.json"))) ShapesDataset.Generate(data, 8, seed: 12, imageSize: size);
+        var dataset = CocoDataset.Open(Path.Combine(data, "annotations.json"), Path.Combine(data, "images"),
+            new CocoDatasetOptions(RemoveImagesWithoutAnnotations: true));
+        Console.WriteLine($"{dataset.Count} images of {size}x{size}, {dataset.Instances.Annotations.Count} objects; {torch.get_num_threads()} threads");
+        foreach (var (name, augment, side) in new[] { ("full", "hflip", size), ($"crop {crop}", $"hflip,crop:{crop}", crop) })
+        {
+            var times = Time(dataset, Path.Combine(dir, name.Replace(' ', '-')), AugmentationSpec.Parse(augment), side, iterations);
+            var timed = times.Skip(3).Order().ToArray();
+            Console.WriteLine($"{name,-9} --augment {augment,-16} model short side {side}: median {timed[timed.Length / 2]:F2} s/iteration " +
+                $"(min {timed[0]:F2}, max {timed[^1]:F2}, {timed.Length} timed); peak RSS {ProcessMemory.PeakResidentMb():F0} MiB");
+        }
+    }
+
+    static double[] Time(CocoDataset dataset, string output, ITransform transform, int side, int iterations)
+    {
+        var config = MaskRcnnConfig.ForArchitecture("r18-fpn", dataset.NumClasses, fromScratch: true) with
+        {
+            Transform = new TransformConfig { MinSize = [side], MaxSize = side },
+        };
+        torch.manual_seed(1);
+        using var model = new MaskRcnnModel(config);
+        var loader = new DataLoader(dataset, 2, shuffle: true, seed: 1, transform, workers: 2);
+        using var batches = new DataLoaderBatchSource(loader);
+        var options = new TrainerOptions
+        {
+            Schedule = LrSchedule.ScaledForBatch(2).ScaledToIterations(iterations),
+            OutputDirectory = output,
+            LogEvery = 1000,
+        };
+        var clock = Stopwatch.StartNew();
+        var times = new List<double>();
+        double last = 0;
+        var detector = new ModuleDetector(model, (images, targets) => model.ComputeLosses(images, targets));
+        new Trainer(detector, batches, options)
+        {
+            Progress = new Sync(p =>
+            {
+                double now = clock.Elapsed.TotalSeconds;
+                times.Add(now - last);
+                last = now;
+            }),
+        }.Run();
+        return [.. times];
+    }
+
+    sealed class Sync(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+}
