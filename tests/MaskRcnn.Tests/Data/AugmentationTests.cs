@@ -51,26 +51,7 @@ public sealed class AugmentationTests : IDisposable
     }
 
     /// <summary>Tight pixel-edge boxes of [N,H,W] masks, by loops (x2 = last column + 1).</summary>
-    static Tensor ReferenceBoxes(Tensor masks)
-    {
-        int n = (int)masks.shape[0], h = (int)masks.shape[1], w = (int)masks.shape[2];
-        if (n == 0) return zeros([0, 4]);
-        var m = masks.contiguous().data<byte>().ToArray();
-        var boxes = new float[n * 4];
-        for (int i = 0; i < n; i++)
-        {
-            int x1 = w, y1 = h, x2 = -1, y2 = -1;
-            for (int y = 0; y < h; y++)
-                for (int x = 0; x < w; x++)
-                    if (m[(i * h + y) * w + x] != 0)
-                    {
-                        x1 = Math.Min(x1, x); y1 = Math.Min(y1, y);
-                        x2 = Math.Max(x2, x); y2 = Math.Max(y2, y);
-                    }
-            boxes[4 * i] = x1; boxes[4 * i + 1] = y1; boxes[4 * i + 2] = x2 + 1; boxes[4 * i + 3] = y2 + 1;
-        }
-        return tensor(boxes, new long[] { n, 4 });
-    }
+    static Tensor ReferenceBoxes(Tensor masks) => masks.shape[0] == 0 ? zeros([0, 4]) : TransformsTests.MaskBoxes(masks);
 
     static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.dtype == b.dtype && a.eq(b).all().item<bool>();
 
