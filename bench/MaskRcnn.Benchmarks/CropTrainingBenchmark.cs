@@ -10,7 +10,7 @@ using TorchSharp;
 namespace MaskRcnn.Benchmarks;
 
 /// <summary>
-/// <c>train-crop DIR [ITERATIONS] [SIZE] [CROP]</c>: seconds per training iteration of an R18-FPN from scratch (batch 2)
+/// <c>train-crop DIR [ITERATIONS] [SIZE] [CROP] [crop|full]</c>: seconds per training iteration of an R18-FPN from scratch (batch 2)
 /// on SIZE×SIZE synthetic shapes images (default 1000), once on the full images and once on CROP×CROP random crops
 /// (default 512; <c>--augment hflip,crop:512</c>), each with the model's transform set to the input's own short side so
 /// that neither run is rescaled (the crop semantics of issue 12: objects keep their pixel size). Trainer and DataLoader
@@ -21,7 +21,8 @@ public static class CropTrainingBenchmark
 {
     public const string Command = "train-crop";
 
-    public static void Run(string dir, int iterations, int size, int crop)
+    /// <param name="only">"crop" or "full" to time one case (e.g. both side by side in two processes); null for both.</param>
+    public static void Run(string dir, int iterations, int size, int crop, string? only = null)
     {
         string data = Path.Combine(dir, "data");
         if (!File.Exists(Path.Combine(data, "annotations.json"))) ShapesDataset.Generate(data, 8, seed: 12, imageSize: size);
@@ -30,6 +31,7 @@ public static class CropTrainingBenchmark
         Console.WriteLine($"{dataset.Count} images of {size}x{size}, {dataset.Instances.Annotations.Count} objects; {torch.get_num_threads()} threads");
         foreach (var (name, augment, side) in new[] { ($"crop {crop}", $"hflip,crop:{crop}", crop), ("full", "hflip", size) })
         {
+            if (only is not null && !name.StartsWith(only, StringComparison.Ordinal)) continue;
             var times = Time(dataset, Path.Combine(dir, name.Replace(' ', '-')), AugmentationSpec.Parse(augment), side, iterations);
             var timed = times.Skip(2).Order().ToArray();
             Console.WriteLine($"{name,-9} --augment {augment,-16} model short side {side}: median {timed[timed.Length / 2]:F2} s/iteration " +

@@ -40,11 +40,11 @@ public static class Program
         {
             if (args.Length < 2)
             {
-                Console.Error.WriteLine($"usage: {CropTrainingBenchmark.Command} OUTPUT_DIR [ITERATIONS] [SIZE] [CROP]");
+                Console.Error.WriteLine($"usage: {CropTrainingBenchmark.Command} OUTPUT_DIR [ITERATIONS] [SIZE] [CROP] [crop|full]");
                 return 2;
             }
             int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i]) : fallback;
-            CropTrainingBenchmark.Run(args[1], Arg(2, 12), Arg(3, 1000), Arg(4, 512));
+            CropTrainingBenchmark.Run(args[1], Arg(2, 12), Arg(3, 1000), Arg(4, 512), args.Length > 5 ? args[5] : null);
             return 0;
         }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

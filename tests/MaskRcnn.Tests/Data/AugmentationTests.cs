@@ -308,6 +308,9 @@ public sealed class AugmentationTests : IDisposable
         Assert.Contains("\"crop:512\"", config.ToJson());
         Assert.Throws<FormatException>(() => AugmentationConfig.FromJson("""{"Steps": ["spin"]}"""));
         Assert.Throws<FormatException>(() => AugmentationConfig.FromJson("""{"Stepz": []}"""));
+        // A config made in code is checked when built.
+        Assert.Throws<FormatException>(() => new AugmentationConfig { Steps = ["hflip", "hflip"] }.Build());
+        Assert.Throws<FormatException>(() => new AugmentationConfig { Steps = ["crop:-1"] }.Build());
     }
 
     [Theory]

@@ -65,8 +65,9 @@ public sealed record AugmentationConfig
     /// <exception cref="FormatException">A step is invalid (a config built without <see cref="Parse"/>).</exception>
     public ITransform Build(int? trainingShortSide = null, int? maxSize = null)
     {
-        var steps = Steps.Select(ParseStep).ToDictionary(s => s.Name);
-        if (steps.Count != Steps.Count) throw new FormatException($"augmentation '{this}': a step is given twice");
+        var parsed = Steps.Select(ParseStep).ToArray();
+        if (parsed.DistinctBy(s => s.Name).Count() != parsed.Length) throw new FormatException($"augmentation '{this}': a step is given twice");
+        var steps = parsed.ToDictionary(s => s.Name);
         var transforms = new List<ITransform>();
         if (steps.ContainsKey("hflip")) transforms.Add(new RandomHorizontalFlip(0.5));
         if (steps.ContainsKey("vflip")) transforms.Add(new RandomVerticalFlip(0.5));
