@@ -26,6 +26,11 @@ static class EvalCommand
         var numClasses = CommonOptions.NumClasses();
         var images = new Option<DirectoryInfo?>("--images") { Description = "Folder of the annotated images (model evaluation)" };
         var annotations = new Option<FileInfo?>("--annotations") { Description = "COCO instances JSON of the images (model evaluation)" };
+        var maxDets = new Option<string?>("--max-dets")
+        {
+            Description = "COCOeval's params.maxDets, at least 3 comma-separated values (default 1,10,100); e.g. 1,100,1000 for crowded " +
+                "images. As in pycocotools the AP rows use the third value, AR rows the first three, and the first AP row maxDets 100",
+        };
         var threads = CommonOptions.Threads();
         var precision = CommonOptions.Precision();
         var noFolding = CommonOptions.NoBatchNormFolding();
@@ -33,7 +38,7 @@ static class EvalCommand
             "COCO box and mask AP/AR, pycocotools' 12 numbers per IoU type: of a results file against its ground truth " +
             "(give gt and results), or of a model run over an annotated image folder (give weights, images and annotations)")
         {
-            gt, results, iouType, json, weights, config, numClasses, images, annotations, threads, precision, noFolding,
+            gt, results, iouType, json, maxDets, weights, config, numClasses, images, annotations, threads, precision, noFolding,
         };
         var settings = new InferenceSettingsOptions();
         settings.AddTo(command);
@@ -46,6 +51,15 @@ static class EvalCommand
                 "segm" => [IouType.Segm],
                 _ => [IouType.Bbox, IouType.Segm],
             };
+            CocoEvalParams parameters;
+            try
+            {
+                parameters = parse.GetValue(maxDets) is { } list ? CocoEvalParams.ParseMaxDetections(list) : CocoEvalParams.Default;
+            }
+            catch (FormatException e)
+            {
+                throw Usage($"--max-dets: {e.Message}");
+            }
             string? gtPath = parse.GetValue(gt)?.ToString(), resultsPath = parse.GetValue(results)?.ToString();
             string? weightsPath = parse.GetValue(weights)?.ToString();
             string? imagesPath = parse.GetValue(images)?.ToString(), annotationsPath = parse.GetValue(annotations)?.ToString();
@@ -59,7 +73,7 @@ static class EvalCommand
                     throw Usage("evaluate either a results file (--gt, --results) or a model (--weights, --images, --annotations), not both");
                 var truth = CocoJson.ReadInstances(gtPath);
                 var detections = CocoJson.ReadResults(resultsPath, truth);
-                evaluated = types.Select(t => CocoEvaluator.Evaluate(truth, detections, t)).ToList();
+                evaluated = types.Select(t => CocoEvaluator.Evaluate(truth, detections, t, parameters)).ToList();
                 categories = truth.Categories.OrderBy(c => c.Id).Select(c => (c.Id, c.Name));
             }
             else
@@ -70,7 +84,7 @@ static class EvalCommand
                     new PredictorOptions { Precision = parse.GetValue(precision), FoldBatchNorm = !parse.GetValue(noFolding) }, adjustConfig: c => settings.ApplyTo(c, parse));
                 var outcome = ProgressReporter.Run(context, "eval", progress =>
                     DatasetEvaluation.Evaluate(predictor.Model, imagesPath, annotationsPath,
-                        new SyncProgress(p => progress.Report(PredictCommand.ToUpdate(p, "")))));
+                        new SyncProgress(p => progress.Report(PredictCommand.ToUpdate(p, ""))), parameters));
                 context.Err.WriteLine($"{outcome.Results.Count} detections; {outcome.ClassMapping}");
                 evaluated = types.Select(t => t == IouType.Bbox ? outcome.Bbox : outcome.Segm).ToList();
                 categories = outcome.Classes.Classes.Select(c => (c.CategoryId, c.Name));

@@ -32,6 +32,16 @@ static class PredictCommand
             Description = "Images predicted together as one padded batch, as torchvision does for a list of images",
             DefaultValueFactory = _ => 1,
         };
+        var tile = new Option<int?>("--tile")
+        {
+            Description = "Predict large images in overlapping S×S tiles and join the detections (objects cut by a tile edge are " +
+                "taken whole from a tile that contains them; duplicates across tiles merged by mask IoU > 0.5)",
+        };
+        var tileOverlap = new Option<int>("--tile-overlap")
+        {
+            Description = "Pixels shared by neighbouring tiles (with --tile); objects up to this size minus 4 px are always seen whole",
+            DefaultValueFactory = _ => 64,
+        };
         var threads = CommonOptions.Threads();
         var precision = CommonOptions.Precision();
         var noFolding = CommonOptions.NoBatchNormFolding();
@@ -40,7 +50,7 @@ static class PredictCommand
             "(image_id is the file stem when every stem is a number, else the image's 1-based position in name order), " +
             "and <stem>.png, the image with masks, boxes and 'class score' captions.")
         {
-            weights, input, numClasses, config, output, scoreThreshold, batchSize, force, threads, precision, noFolding,
+            weights, input, numClasses, config, output, scoreThreshold, batchSize, tile, tileOverlap, force, threads, precision, noFolding,
         };
         var settings = new InferenceSettingsOptions();
         settings.AddTo(command);
@@ -50,6 +60,23 @@ static class PredictCommand
                 throw new CliException("--score-threshold must be between 0 and 1 (see 'maskrcnn predict --help')", ExitCodes.Usage);
             if (parse.GetValue(batchSize) < 1)
                 throw new CliException("--batch-size must be at least 1 (see 'maskrcnn predict --help')", ExitCodes.Usage);
+            TilingOptions? tiling = null;
+            if (parse.GetValue(tile) is int tileSize)
+            {
+                tiling = new TilingOptions { TileSize = tileSize, Overlap = parse.GetValue(tileOverlap) };
+                try
+                {
+                    tiling.Validate();
+                }
+                catch (ArgumentException e)
+                {
+                    throw new CliException($"--tile {tileSize} --tile-overlap {tiling.Overlap}: {e.Message} (see 'maskrcnn predict --help')", ExitCodes.Usage);
+                }
+            }
+            else if (parse.GetResult(tileOverlap) is { Implicit: false })
+            {
+                throw new CliException("--tile-overlap needs --tile (see 'maskrcnn predict --help')", ExitCodes.Usage);
+            }
             ThreadSettings.Apply(parse.GetValue(threads));
             var inputs = ImageInput.Resolve(parse.GetValue(input)!.ToString());
             // Headers only: a missing or undecodable image stops the run before the model loads or anything is written.
@@ -63,9 +90,15 @@ static class PredictCommand
                     ScoreThreshold = parse.GetValue(scoreThreshold), Precision = parse.GetValue(precision), FoldBatchNorm = !parse.GetValue(noFolding),
                 }, adjustConfig: c => settings.ApplyTo(c, parse));
             int size = parse.GetValue(batchSize);
+            Func<RgbImage[], IReadOnlyList<IReadOnlyList<InstancePrediction>>> run = predictor.Predict;
+            if (tiling is not null)
+            {
+                var tiler = new TiledPredictor(predictor, tiling);
+                run = images => images.Select(tiler.Predict).ToArray();
+            }
             var counts = inputs.Count == 1
-                ? PredictBatch(predictor, writer, inputs)
-                : ProgressReporter.Run(context, "predict", progress => PredictAll(predictor, writer, inputs, size, progress));
+                ? PredictBatch(run, predictor.LoadImage, writer, inputs)
+                : ProgressReporter.Run(context, "predict", progress => PredictAll(run, predictor.LoadImage, writer, inputs, size, progress));
             for (int i = 0; i < inputs.Count; i++)
                 context.Out.WriteLine($"{inputs[i].Path}: {counts[i]} instance(s) -> {writer.JsonPath(inputs[i])}, {writer.OverlayPath(inputs[i])}");
             return ExitCodes.Success;
@@ -73,14 +106,14 @@ static class PredictCommand
         return command;
     }
 
-    static int[] PredictAll(Predictor predictor, PredictionWriter writer, IReadOnlyList<ImageInput> inputs, int batchSize,
-                            IProgress<ProgressUpdate> progress)
+    static int[] PredictAll(Func<RgbImage[], IReadOnlyList<IReadOnlyList<InstancePrediction>>> predict, Func<string, RgbImage> load,
+                            PredictionWriter writer, IReadOnlyList<ImageInput> inputs, int batchSize, IProgress<ProgressUpdate> progress)
     {
         var counts = new List<int>(inputs.Count);
         var clock = Stopwatch.StartNew();
         foreach (var batch in inputs.Chunk(batchSize))
         {
-            counts.AddRange(PredictBatch(predictor, writer, batch));
+            counts.AddRange(PredictBatch(predict, load, writer, batch));
             progress.Report(ToUpdate(new InferenceProgress(counts.Count, inputs.Count, clock.Elapsed), batch[^1].Stem));
         }
         return [.. counts];
@@ -89,11 +122,12 @@ static class PredictCommand
     /// <summary>The shell's progress line for a pass over images (also used by <c>eval</c>).</summary>
     internal static ProgressUpdate ToUpdate(InferenceProgress p, string detail) => new(p.Done, p.Total, p.Elapsed, p.Eta, detail);
 
-    /// <summary>One padded batch through the model (torchvision's list-of-images call); results are written per image.</summary>
-    static int[] PredictBatch(Predictor predictor, PredictionWriter writer, IReadOnlyList<ImageInput> batch)
+    /// <summary>One padded batch through the model (torchvision's list-of-images call; tiled: image by image); results are written per image.</summary>
+    static int[] PredictBatch(Func<RgbImage[], IReadOnlyList<IReadOnlyList<InstancePrediction>>> predict, Func<string, RgbImage> load,
+        PredictionWriter writer, IReadOnlyList<ImageInput> batch)
     {
-        var images = batch.Select(input => predictor.LoadImage(input.Path)).ToArray();
-        var predictions = predictor.Predict(images);
+        var images = batch.Select(input => load(input.Path)).ToArray();
+        var predictions = predict(images);
         for (int i = 0; i < batch.Count; i++) writer.Write(batch[i], images[i], predictions[i]);
         return [.. predictions.Select(p => p.Count)];
     }

@@ -6,14 +6,27 @@ namespace MaskRcnn.Evaluation;
 /// COCOeval's <c>summarize</c> for detection: the 12 standard numbers, each the mean of the defined (&gt; -1)
 /// precision or recall entries selected by IoU threshold, area range and maxDets.
 /// </summary>
+/// <remarks>
+/// With a non-default <c>params.maxDets</c> (sorted, at least three values) pycocotools picks the rows as
+/// <c>_summarizeDets</c> does: AP rows 1–5 and AR rows 8–11 at <c>maxDets[2]</c>, AR rows 6–7 at <c>maxDets[0]</c> and
+/// <c>maxDets[1]</c>, and row 0 — <c>_summarize(1)</c>, the function's default argument — at maxDets 100 whatever the
+/// setting: -1 when 100 is not among the values (e.g. 1,10,300), the 100-detection AP when it is (e.g. 1,100,1000).
+/// </remarks>
 internal static class CocoSummary
 {
-    /// <summary>One summary line: AP or AR, at one IoU threshold or averaged over all, for an area label and maxDets index.</summary>
-    internal sealed record Stat(bool IsPrecision, double? IouThreshold, string Area, int MaxDetsIndex);
+    /// <summary>One summary line: AP or AR, at one IoU threshold or averaged over all, for an area label and an
+    /// index into the maxDets list (null: pycocotools' default argument, maxDets 100).</summary>
+    internal sealed record Stat(bool IsPrecision, double? IouThreshold, string Area, int? MaxDetsIndex)
+    {
+        public int MaxDets(CocoEvalParams p) => MaxDetsIndex is int i ? p.MaxDetections[i] : DefaultMaxDets;
+    }
+
+    /// <summary><c>_summarize(ap=1, iouThr=None, areaRng='all', maxDets=100)</c>'s default.</summary>
+    const int DefaultMaxDets = 100;
 
     public static IReadOnlyList<Stat> Stats { get; } =
     [
-        new(true, null, "all", 2), new(true, .5, "all", 2), new(true, .75, "all", 2),
+        new(true, null, "all", null), new(true, .5, "all", 2), new(true, .75, "all", 2),
         new(true, null, "small", 2), new(true, null, "medium", 2), new(true, null, "large", 2),
         new(false, null, "all", 0), new(false, null, "all", 1), new(false, null, "all", 2),
         new(false, null, "small", 2), new(false, null, "medium", 2), new(false, null, "large", 2),
@@ -24,7 +37,7 @@ internal static class CocoSummary
 
     static double Value(Stat stat, double[,,,,] precision, double[,,,] recall, CocoEvalParams p)
     {
-        int maxDets = p.MaxDetections[stat.MaxDetsIndex];
+        int maxDets = stat.MaxDets(p);
         // Selections by value, as pycocotools does (np.where(iouThr == p.iouThrs)): a missing value selects nothing.
         var ts = Enumerable.Range(0, p.IouThresholds.Length).Where(t => stat.IouThreshold is not { } v || p.IouThresholds[t] == v).ToArray();
         var @as = Enumerable.Range(0, p.AreaRanges.Count).Where(a => p.AreaRanges[a].Label == stat.Area).ToArray();
@@ -63,7 +76,7 @@ internal static class CocoSummary
             string iou = s.IouThreshold is { } v
                 ? v.ToString("0.00", inv)
                 : $"{p.IouThresholds[0].ToString("0.00", inv)}:{p.IouThresholds[^1].ToString("0.00", inv)}";
-            text.Append(inv, $" {title,-18} {kind} @[ IoU={iou,-9} | area={s.Area,6} | maxDets={p.MaxDetections[s.MaxDetsIndex],3} ] = {values[i].ToString("0.000", inv)}\n");
+            text.Append(inv, $" {title,-18} {kind} @[ IoU={iou,-9} | area={s.Area,6} | maxDets={s.MaxDets(p),3} ] = {values[i].ToString("0.000", inv)}\n");
         }
         return text.ToString();
     }

@@ -14,11 +14,15 @@ namespace MaskRcnn.Inference;
 /// </summary>
 public static class DatasetEvaluation
 {
-    /// <summary>Evaluates on the images of <paramref name="imageDirectory"/> annotated by the COCO file <paramref name="annotationsPath"/>.</summary>
-    public static DatasetEvaluationResult Evaluate(MaskRcnnModel model, string imageDirectory, string annotationsPath, IProgress<InferenceProgress>? progress = null) =>
-        Evaluate(model, CocoDataset.Open(annotationsPath, imageDirectory), progress);
+    /// <summary>Evaluates on the images of <paramref name="imageDirectory"/> annotated by the COCO file
+    /// <paramref name="annotationsPath"/>, with COCOeval's params <c>parameters</c> (e.g. another maxDets; pycocotools'
+    /// defaults when null).</summary>
+    public static DatasetEvaluationResult Evaluate(MaskRcnnModel model, string imageDirectory, string annotationsPath, IProgress<InferenceProgress>? progress = null,
+        CocoEvalParams? parameters = null) =>
+        Evaluate(model, CocoDataset.Open(annotationsPath, imageDirectory), progress, parameters);
 
-    public static DatasetEvaluationResult Evaluate(MaskRcnnModel model, CocoDataset dataset, IProgress<InferenceProgress>? progress = null)
+    public static DatasetEvaluationResult Evaluate(MaskRcnnModel model, CocoDataset dataset, IProgress<InferenceProgress>? progress = null,
+        CocoEvalParams? parameters = null)
     {
         var (classes, mapping) = ChooseClasses(model.Config, dataset);
         using var predictor = new Predictor(model, new PredictorOptions { Classes = classes });
@@ -36,8 +40,8 @@ public static class DatasetEvaluation
             results.AddRange(predictor.Predict(image).Select(p => p.ToCocoResult(info.Id)));
             progress?.Report(new InferenceProgress(i + 1, dataset.Count, clock.Elapsed));
         }
-        var bbox = CocoEvaluator.Evaluate(dataset.Instances, results, IouType.Bbox);
-        var segm = CocoEvaluator.Evaluate(dataset.Instances, results, IouType.Segm);
+        var bbox = CocoEvaluator.Evaluate(dataset.Instances, results, IouType.Bbox, parameters);
+        var segm = CocoEvaluator.Evaluate(dataset.Instances, results, IouType.Segm, parameters);
         return new DatasetEvaluationResult(bbox, segm, results, classes, mapping);
     }
 

@@ -25,7 +25,7 @@ public class TransformsTests
 
     static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
 
-    static Tensor MaskBoxes(Tensor masks)
+    internal static Tensor MaskBoxes(Tensor masks)
     {
         int n = (int)masks.shape[0], h = (int)masks.shape[1], w = (int)masks.shape[2];
         var m = masks.contiguous().data<byte>().ToArray();
