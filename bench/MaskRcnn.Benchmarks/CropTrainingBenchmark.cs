@@ -52,7 +52,7 @@ public static class CropTrainingBenchmark
         var options = new TrainerOptions
         {
             Schedule = LrSchedule.ScaledForBatch(2).ScaledToIterations(iterations),
-            OutputDirectory = output,
+            Run = new MaskRcnn.Weights.RunDirectory(output),
             LogEvery = 1000,
         };
         var clock = Stopwatch.StartNew();

@@ -77,6 +77,15 @@ public sealed record TransformConfig
     public IReadOnlyList<double> ImageStd { get; init; } = [0.229, 0.224, 0.225];
     public int SizeDivisible { get; init; } = 32;
 
+    /// <summary>
+    /// The training augmentation steps (<c>hflip, vflip, rot90, scale:A-B, crop:S, color</c>; <c>Data.Transforms.AugmentationConfig</c>).
+    /// Null: torchvision's references' horizontal flip, with the shorter side resized here to <see cref="MinSize"/>.
+    /// Given: the data pipeline resizes every training image to <c>MinSize[^1]</c> (times the scale jitter) before
+    /// cropping, and this transform leaves training images at the size they arrive — a 512 crop stays 512, so
+    /// objects have the same size in pixels in training and prediction.
+    /// </summary>
+    public IReadOnlyList<string>? Augmentation { get; init; }
+
     /// <summary>How 16-bit images are mapped to 0..255 when read, the same in training and prediction.</summary>
     public IntensityMapping IntensityMapping { get; init; } = IntensityMapping.Default;
 }

@@ -60,6 +60,10 @@ public sealed record TrainingRequest
     /// </summary>
     public int? ImageSize { get; init; }
 
+    /// <summary>Training augmentation (<c>hflip,vflip,rot90,scale:0.8-1.25,crop:512,color</c>), stored in the config;
+    /// null keeps the config's (torchvision's horizontal flip when it has none).</summary>
+    public string? Augment { get; init; }
+
     /// <summary>Test-time thresholds and counts stored in the run's config (validation and later predictions use them).</summary>
     public InferenceSettings InferenceSettings { get; init; } = new();
 

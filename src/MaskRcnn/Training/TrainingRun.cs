@@ -96,7 +96,7 @@ public sealed class TrainingRun : IDisposable
             // Images are read as the model will see them at prediction: the config's 16-bit intensity mapping.
             var images = new ImageLoadOptions { Intensity = config.Transform.IntensityMapping };
             var dataset = new CocoDataset(instances, imagesDirectory, new CocoDatasetOptions(RemoveImagesWithoutAnnotations: true, Images: images));
-            var loader = new DataLoader(dataset, r.BatchSize, shuffle: true, r.Seed, new RandomHorizontalFlip(0.5), r.Workers);
+            var loader = new DataLoader(dataset, r.BatchSize, shuffle: true, r.Seed, TrainingTransform(config), r.Workers);
             var batches = new DataLoaderBatchSource(loader);
             try
             {
@@ -181,9 +181,11 @@ public sealed class TrainingRun : IDisposable
             {
                 config = pretrained is null ? resolved.Config : pretrained.Configure(resolved.Config);
                 config = r.InferenceSettings.ApplyTo(WithImageSize(config, resolved.ConfigSource, r.ImageSize, dataset, notice));
+                if (r.Augment is not null)
+                    config = config with { Transform = config.Transform with { Augmentation = AugmentationConfig.Parse(r.Augment).Steps } };
                 config.Validate();
             }
-            catch (ArgumentException e)
+            catch (Exception e) when (e is ArgumentException or FormatException)
             {
                 throw new InvalidTrainingRequestException(e.Message, e);
             }
@@ -200,6 +202,15 @@ public sealed class TrainingRun : IDisposable
             return model;
         }
     }
+
+    /// <summary>
+    /// The data pipeline's transform: torchvision's horizontal flip when the config names no augmentation, else the
+    /// config's steps at its training scale (the model's transform then leaves the images as they come).
+    /// </summary>
+    static ITransform TrainingTransform(MaskRcnnConfig config) =>
+        config.Transform.Augmentation is { } steps
+            ? AugmentationConfig.Parse(string.Join(",", steps)).Build(config.Transform.MinSize[^1], config.Transform.MaxSize)
+            : new RandomHorizontalFlip(0.5);
 
     /// <summary>torchvision's long-side cap relative to the short side (1333 / 800).</summary>
     const double MaxSizeRatio = 1333.0 / 800.0;

@@ -49,7 +49,10 @@ public sealed class GeneralizedRcnnTransform
                     ? _config.MinSize[_config.MinSize.Count == 1 ? 0 : random!.Next(_config.MinSize.Count)]
                     : _config.MinSize[^1];
                 using var normalized = Normalize(image);
-                var (img, target) = Resize(normalized, targets?[i], minSize, _config.MaxSize);
+                // With an augmentation pipeline the data arrive at the training scale already (TransformConfig.Augmentation).
+                var (img, target) = training && _config.Augmentation is not null
+                    ? (normalized.alias(), targets?[i] is { } t ? new TargetSet(t.Boxes.clone(), t.Labels.clone(), t.Masks.clone()) : null)
+                    : Resize(normalized, targets?[i], minSize, _config.MaxSize);
                 resized.Add(img);
                 if (target is not null) newTargets!.Add(target);
             }
