@@ -1,11 +1,13 @@
 using System.CommandLine;
+using MaskRcnn.Distributed;
 using MaskRcnn.Training;
 
 namespace MaskRcnn.Cli.Commands;
 
 /// <summary>
 /// <c>maskrcnn train</c>: SGD training on a COCO-format dataset with the paper's schedule under the linear
-/// scaling rule, or a schedule compressed into <c>--minutes</c>; resumable from checkpoints.
+/// scaling rule, or a schedule compressed into <c>--minutes</c>; resumable from checkpoints. Under <c>mpirun</c> or
+/// <c>srun</c> each process is one rank of a data-parallel run (<c>--batch-size</c> per rank).
 /// </summary>
 static class TrainCommand
 {
@@ -22,7 +24,7 @@ static class TrainCommand
             .AcceptOnlyFromAmong([.. MaskRcnn.Modeling.MaskRcnnConfig.ArchitectureNames]);
         var weights = CommonOptions.Weights(required: false);
         weights.Description = "Initial weights to fine-tune: a whole Mask R-CNN state dict (.pth or .safetensors, e.g. torchvision's COCO checkpoint); class layers are re-initialised when the class count differs";
-        var batchSize = new Option<int>("--batch-size", "-b") { Description = "Images per iteration", DefaultValueFactory = _ => 2 };
+        var batchSize = new Option<int>("--batch-size", "-b") { Description = "Images per iteration (per process under mpirun/srun)", DefaultValueFactory = _ => 2 };
         var lr = new Option<double?>("--lr") { Description = "Base learning rate (default: 0.02 × batch size / 16)" };
         var iterations = new Option<int?>("--iterations") { Description = "Run length (default: the paper's 160k scaled by 16 / batch size)" };
         var minutes = new Option<double?>("--minutes") { Description = "Time budget; fixes the run length after measuring the speed" };
@@ -55,7 +57,8 @@ static class TrainCommand
                 parse.GetValue(seed), parse.GetValue(workers), ConfigPath: parse.GetValue(config)?.FullName, Architecture: parse.GetValue(arch));
             if (parse.GetValue(iterations) is not null && parse.GetValue(minutes) is not null)
                 throw new CliException("--iterations and --minutes exclude each other", ExitCodes.Usage);
-            return TrainingRunner.ExitCode(TrainingRunner.Run(request, context));
+            using var communicator = MpiLaunch.Open();
+            return AbortOnFailure.Run(communicator, () => TrainingRunner.ExitCode(TrainingRunner.Run(request, context, communicator)));
         });
         return command;
     }

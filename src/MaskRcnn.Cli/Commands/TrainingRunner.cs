@@ -1,3 +1,4 @@
+using MaskRcnn.Distributed;
 using MaskRcnn.Training;
 
 namespace MaskRcnn.Cli.Commands;
@@ -8,12 +9,12 @@ namespace MaskRcnn.Cli.Commands;
 /// </summary>
 static class TrainingRunner
 {
-    public static TrainingOutcome Run(TrainingRequest request, CliContext context)
+    public static TrainingOutcome Run(TrainingRequest request, CliContext context, ICommunicator? communicator = null)
     {
         TrainingRun run;
         try
         {
-            run = TrainingRun.Prepare(request, notice => context.Err.WriteLine($"maskrcnn: {notice}"));
+            run = TrainingRun.Prepare(request, notice => context.Err.WriteLine($"maskrcnn: {notice}"), communicator);
         }
         catch (InvalidTrainingRequestException e)
         {

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using MaskRcnn.Data;
 using MaskRcnn.Data.Transforms;
+using MaskRcnn.Distributed;
 using MaskRcnn.Modeling;
 using MaskRcnn.Visualization;
 using MaskRcnn.Weights;
@@ -32,11 +33,13 @@ public sealed class TrainingRun : IDisposable
     readonly DataLoaderBatchSource batches;
     readonly CocoDataset? validation;
     readonly TrainerOptions options;
+    readonly ICommunicator communicator;
     ValidationOutcome? lastEvaluation;
 
     TrainingRun(TrainingRequest request, MaskRcnnConfig config, MaskRcnnModel model, DataLoaderBatchSource batches,
-        CocoDataset? validation, TrainerOptions options)
+        CocoDataset? validation, TrainerOptions options, ICommunicator communicator)
     {
+        this.communicator = communicator;
         this.request = request;
         Config = config;
         this.model = model;
@@ -54,9 +57,11 @@ public sealed class TrainingRun : IDisposable
     /// <param name="log">Receives the notes of <see cref="Prepare"/> and the run's summary (how it ended, the files
     /// written, the COCO summaries).</param>
     /// <param name="cancellation">Stops the run cleanly, after a checkpoint.</param>
-    public static TrainingOutcome Run(TrainingRequest request, IProgress<TrainingProgress>? progress, TextWriter log, CancellationToken cancellation = default)
+    /// <param name="communicator">The data-parallel job this process is a rank of; null for a single process.</param>
+    public static TrainingOutcome Run(TrainingRequest request, IProgress<TrainingProgress>? progress, TextWriter log, CancellationToken cancellation = default,
+        ICommunicator? communicator = null)
     {
-        using var run = Prepare(request, log.WriteLine);
+        using var run = Prepare(request, log.WriteLine, communicator);
         return run.Finish(run.Train(progress, cancellation), log);
     }
 
@@ -68,13 +73,19 @@ public sealed class TrainingRun : IDisposable
     /// of the initial weights re-initialised for a different class count), as they happen; null to drop them.</param>
     /// <exception cref="FileNotFoundException">The config file or the checkpoint to resume does not exist.</exception>
     /// <exception cref="InvalidDataException">The config file is not a model config, or the checkpoint carries none.</exception>
+    /// <param name="communicator">The data-parallel job this process is a rank of (null: a single process): the
+    /// request's batch size is then per rank, the loader reads this rank's shard and the schedule follows the global batch.</param>
     /// <exception cref="InvalidTrainingRequestException">The architecture name is unknown.</exception>
-    public static TrainingRun Prepare(TrainingRequest request, Action<string>? notice = null)
+    /// <exception cref="NotSupportedException">A run of several processes with trainable BatchNorm.</exception>
+    public static TrainingRun Prepare(TrainingRequest request, Action<string>? notice = null, ICommunicator? communicator = null)
     {
         var r = request;
+        var comm = communicator ?? SingleProcessCommunicator.Instance;
+        if (comm.Rank != 0) notice = null;
         torch.manual_seed(r.Seed);
         var dataset = CocoDataset.Open(r.Annotations, r.Images, new CocoDatasetOptions(RemoveImagesWithoutAnnotations: true));
         var config = ConfigFor(r, dataset);
+        DistributedTraining.RequireSynchronisableNorm(config, comm.Size);
         var model = new MaskRcnnModel(config);
         try
         {
@@ -83,11 +94,13 @@ public sealed class TrainingRun : IDisposable
                 var skipped = model.LoadWeights(r.Weights, allowClassCountChange: true);
                 if (skipped.Count > 0) notice?.Invoke($"{skipped.Count} class-specific tensors re-initialised for {config.NumClasses} classes");
             }
-            var loader = new DataLoader(dataset, r.BatchSize, shuffle: true, r.Seed, new RandomHorizontalFlip(0.5), r.Workers);
+            var loader = new DataLoader(dataset, r.BatchSize, shuffle: true, r.Seed, new RandomHorizontalFlip(0.5), r.Workers,
+                shard: new Shard(comm.Rank, comm.Size));
             var batches = new DataLoaderBatchSource(loader);
             try
             {
-                var schedule = LrSchedule.ScaledForBatch(r.BatchSize);
+                // The linear scaling rule follows the global batch, N ranks × the per-rank batch.
+                var schedule = LrSchedule.ScaledForBatch(r.BatchSize * comm.Size);
                 if (r.LearningRate is double lr) schedule = schedule with { BaseLearningRate = lr };
                 if (r.Iterations is int n) schedule = schedule.ScaledToIterations(n);
                 var options = new TrainerOptions
@@ -103,7 +116,7 @@ public sealed class TrainingRun : IDisposable
                     ModelConfig = JsonNode.Parse(config.ToJson()),
                 };
                 var validation = r.ValImages is not null && r.ValAnnotations is not null ? CocoDataset.Open(r.ValAnnotations, r.ValImages) : null;
-                return new TrainingRun(r, config, model, batches, validation, options);
+                return new TrainingRun(r, config, model, batches, validation, options, comm);
             }
             catch
             {
@@ -126,6 +139,7 @@ public sealed class TrainingRun : IDisposable
         var detector = new ModuleDetector(model, (images, targets) => model.ComputeLosses(images, targets));
         return new Trainer(detector, batches, options)
         {
+            Communicator = communicator,
             Progress = progress,
             Validate = validation is null ? null : _ =>
             {
@@ -146,8 +160,10 @@ public sealed class TrainingRun : IDisposable
     {
         var r = request;
         string weights = Path.Combine(r.Output, FinalWeightsFile);
-        model.SaveWeights(weights);
         string configPath = Path.Combine(r.Output, ConfigFile);
+        // Every rank holds the same weights; rank 0 writes them.
+        if (communicator.Rank != 0) return new TrainingOutcome(result, weights, configPath, null);
+        model.SaveWeights(weights);
         File.WriteAllText(configPath, Config.ToJson());
         string? lossCurve = RunReport.WriteLossCurve(r.Output);
         string ending = result.Cancelled ? "stopped"
@@ -163,7 +179,7 @@ public sealed class TrainingRun : IDisposable
             RunReport.Write(r.Output, lastEvaluation, "Mask R-CNN training report",
             [
                 new("training data", r.Annotations), new("validation data", r.ValAnnotations!),
-                new("iterations", $"{result.Iterations} of {result.Schedule.TotalIterations} (batch {r.BatchSize}, base lr {result.Schedule.BaseLearningRate:G4})"),
+                new("iterations", $"{result.Iterations} of {result.Schedule.TotalIterations} (batch {r.BatchSize * communicator.Size}, base lr {result.Schedule.BaseLearningRate:G4})"),
                 new("training time (this process)", result.Elapsed.ToString(@"hh\:mm\:ss")),
             ], log);
             log.WriteLine($"metrics: {Path.Combine(r.Output, "metrics.json")}");
