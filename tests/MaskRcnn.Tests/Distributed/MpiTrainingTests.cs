@@ -103,4 +103,34 @@ public sealed class MpiTrainingTests : IDisposable
             foreach (var (name, t) in Weights(output, rank))
                 Assert.True(t.equal(expected[name]).all().item<bool>(), $"{name} on rank {rank} differs from the uninterrupted run");
     }
+
+    [MpiFact]
+    public void Maskrcnn_train_under_mpirun_trains_one_model_with_rank_0_writing_the_run_folder()
+    {
+        string config = temp.File("tiny.json"), output = temp.File("cli-run");
+        var tiny = new MaskRcnn.Modeling.MaskRcnnConfig
+        {
+            Backbone = new() { Depth = 18, Width = 8, FpnOutChannels = 16 },
+            Transform = new() { MinSize = [64], MaxSize = 64 },
+            RoiHeads = new() { RepresentationSize = 32, MaskLayers = [16], MaskDimReduced = 16 },
+        };
+        File.WriteAllText(config, tiny.ToJson());
+        string[] train = ["train", "--train-images", Path.Combine(data, "images"), "--train-annotations", Path.Combine(data, "annotations.json"),
+            "--config", config, "--batch-size", "1", "--iterations", "2", "--threads", "1", "--workers", "0", "--log-every", "1", "-o", output];
+
+        var (code, stdout, err) = MpiJob.Run(2, MpiJob.CliDll, train);
+
+        Assert.True(code == 0, err);
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(output, "metrics.jsonl")).Length);
+        Assert.Single(stdout.Split('\n'), l => l.StartsWith("weights: "));
+        var state = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(output, "checkpoint-0000002", "checkpoint.json")))!;
+        Assert.Equal(2, (int)state["world_size"]!);
+        // The linear scaling rule saw the global batch of 2: 0.02 × 2 / 16.
+        Assert.Equal(0.0025, (double)state["schedule"]!["base_lr"]!, 12);
+
+        File.WriteAllText(config, (tiny with { Backbone = tiny.Backbone with { Norm = MaskRcnn.Modeling.NormKind.BatchNorm, TrainableLayers = 5 } }).ToJson());
+        var (bnCode, _, bnErr) = MpiJob.Run(2, MpiJob.CliDll, [.. train.Select(a => a == output ? temp.File("bn-run") : a)]);
+        Assert.NotEqual(0, bnCode);
+        Assert.Contains("rank 0 of 2: a 2-process run cannot train BatchNorm", bnErr);
+    }
 }
