@@ -74,6 +74,7 @@ public static class Program
         foreach (var option in root.Options.OfType<VersionOption>()) option.Action = new PrintVersion(context);
         root.Subcommands.Add(DemoCommand.Create(context));
         root.Subcommands.Add(PredictCommand.Create(context));
+        root.Subcommands.Add(MergeCommand.Create(context));
         root.Subcommands.Add(TrainCommand.Create(context));
         root.Subcommands.Add(EvalCommand.Create(context));
         root.Subcommands.Add(InspectCommand.Create(context));

@@ -14,7 +14,7 @@ static class PredictCommand
         var weights = CommonOptions.Weights(required: true);
         var input = new Option<FileSystemInfo>("--input", "-i")
         {
-            Description = "An image (PNG or JPEG) or a folder of them (taken in name order)",
+            Description = "An image (PNG or JPEG), a folder of them (taken in name order) or a manifest .txt listing one image path per line",
             Required = true,
         };
         var numClasses = CommonOptions.NumClasses();
@@ -32,6 +32,12 @@ static class PredictCommand
             Description = "Images predicted together as one padded batch, as torchvision does for a list of images",
             DefaultValueFactory = _ => 1,
         };
+        var shard = new Option<string?>("--shard")
+        {
+            Description = "Predict only task K's share of N (K/N; auto/N takes K from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX): " +
+                          "image i of the sorted inputs goes to task i mod N; images whose results exist are skipped, so a re-run resumes " +
+                          "(join the tasks' results with 'maskrcnn merge')",
+        };
         var threads = CommonOptions.Threads();
         var precision = CommonOptions.Precision();
         var noFolding = CommonOptions.NoBatchNormFolding();
@@ -40,7 +46,7 @@ static class PredictCommand
             "(image_id is the file stem when every stem is a number, else the image's 1-based position in name order), " +
             "and <stem>.png, the image with masks, boxes and 'class score' captions.")
         {
-            weights, input, numClasses, config, output, scoreThreshold, batchSize, force, threads, precision, noFolding,
+            weights, input, numClasses, config, output, scoreThreshold, batchSize, force, shard, threads, precision, noFolding,
         };
         command.SetAction(parse =>
         {
@@ -50,10 +56,27 @@ static class PredictCommand
                 throw new CliException("--batch-size must be at least 1 (see 'maskrcnn predict --help')", ExitCodes.Usage);
             if (parse.GetValue(threads) is > 0 and int n) torch.set_num_threads(n);
             var inputs = ImageInput.Resolve(parse.GetValue(input)!.ToString());
+            var writer = new PredictionWriter(parse.GetValue(output)!.ToString());
+            if (parse.GetValue(shard) is string shardText)
+            {
+                Data.Shard part;
+                try
+                {
+                    part = PredictionShard.Resolve(shardText);
+                }
+                catch (FormatException e)
+                {
+                    throw new CliException(e.Message, ExitCodes.Usage);
+                }
+                var mine = PredictionShard.Select(inputs, part);
+                inputs = parse.GetValue(force) ? mine : mine.Where(i => !writer.IsDone(i)).ToList();
+                context.Err.WriteLine($"maskrcnn: shard {part}: {mine.Count} images, {mine.Count - inputs.Count} already done");
+                if (inputs.Count == 0) return ExitCodes.Success;
+            }
+            else
+                CommonOptions.RefuseOverwrite(writer.ExistingOutputs(inputs), parse.GetValue(force));
             // Headers only: a missing or undecodable image stops the run before the model loads or anything is written.
             foreach (var image in inputs) ImageIo.ReadSize(image.Path);
-            var writer = new PredictionWriter(parse.GetValue(output)!.ToString());
-            CommonOptions.RefuseOverwrite(writer.ExistingOutputs(inputs), parse.GetValue(force));
 
             using var predictor = Predictor.Load(parse.GetValue(weights)!.ToString(), parse.GetValue(config)?.ToString(), parse.GetValue(numClasses),
                 new PredictorOptions
