@@ -34,6 +34,7 @@ static class DemoCommand
         command.SetAction(parse =>
         {
             ThreadSettings.Apply(parse.GetValue(threads));
+            var device = CommonOptions.DeviceOf(parse);
             string folder = parse.GetValue(output)!.FullName;
             int count = parse.GetValue(images), valCount = parse.GetValue(valImages), size = parse.GetValue(imageSize), seedValue = parse.GetValue(seed);
             if (count < 8) throw new CliException($"--images must be at least 8, got {count}", ExitCodes.Usage);
@@ -56,7 +57,7 @@ static class DemoCommand
                 Weights: null, BatchSize: 4, LearningRate: 0.02, Iterations: null, Minutes: parse.GetValue(minutes), Resume: null,
                 CheckpointEvery: 0, EvalEvery: 0, LogEvery: 10, NormWeightDecay: null, ClipGradNorm: 10.0,
                 TensorBoard: false, Seed: seedValue, Workers: 1, BaseConfig: SmallConfig(size));
-            var outcome = TrainingRunner.Run(request, context);
+            var outcome = TrainingRunner.Run(request, context, device: device);
             if (outcome.Result.Cancelled) return TrainingRunner.ExitCode(outcome);
 
             string overlayFolder = WriteOverlays(outcome, Path.Combine(val, "images"), Path.Combine(folder, "val_overlays"), parse.GetValue(overlays));

@@ -66,7 +66,7 @@ static class InspectCommand
             CommonOptions.RefuseOverwrite(writer.ExistingOutputs(), parse.GetValue(force));
 
             using var predictor = Predictor.Load(parse.GetValue(weights)!.ToString(), parse.GetValue(config)?.ToString(), parse.GetValue(numClasses),
-                new PredictorOptions { ScoreThreshold = parse.GetValue(scoreThreshold) });
+                new PredictorOptions { ScoreThreshold = parse.GetValue(scoreThreshold) }, device: CommonOptions.DeviceOf(parse));
             var result = ModelInspection.Run(predictor, image,
                 new InspectionOptions { Location = at, TopProposals = parse.GetValue(top), MaxMasks = parse.GetValue(masks) });
             var written = writer.Write(image, result);

@@ -55,6 +55,7 @@ static class PredictCommand
             if (parse.GetValue(batchSize) < 1)
                 throw new CliException("--batch-size must be at least 1 (see 'maskrcnn predict --help')", ExitCodes.Usage);
             if (parse.GetValue(threads) is > 0 and int n) torch.set_num_threads(n);
+            var device = CommonOptions.DeviceOf(parse);
             var inputs = ImageInput.Resolve(parse.GetValue(input)!.ToString());
             var writer = new PredictionWriter(parse.GetValue(output)!.ToString());
             if (parse.GetValue(shard) is string shardText)
@@ -82,7 +83,7 @@ static class PredictCommand
                 new PredictorOptions
                 {
                     ScoreThreshold = parse.GetValue(scoreThreshold), Precision = parse.GetValue(precision), FoldBatchNorm = !parse.GetValue(noFolding),
-                });
+                }, device: device);
             int size = parse.GetValue(batchSize);
             var counts = inputs.Count == 1
                 ? PredictBatch(predictor, writer, inputs)

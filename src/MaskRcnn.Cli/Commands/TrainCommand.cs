@@ -57,8 +57,9 @@ static class TrainCommand
                 parse.GetValue(seed), parse.GetValue(workers), ConfigPath: parse.GetValue(config)?.FullName, Architecture: parse.GetValue(arch));
             if (parse.GetValue(iterations) is not null && parse.GetValue(minutes) is not null)
                 throw new CliException("--iterations and --minutes exclude each other", ExitCodes.Usage);
+            var device = CommonOptions.DeviceOf(parse);
             using var communicator = MpiLaunch.Open();
-            return AbortOnFailure.Run(communicator, () => TrainingRunner.ExitCode(TrainingRunner.Run(request, context, communicator)));
+            return AbortOnFailure.Run(communicator, () => TrainingRunner.ExitCode(TrainingRunner.Run(request, context, communicator, device)));
         });
         return command;
     }

@@ -9,12 +9,12 @@ namespace MaskRcnn.Cli.Commands;
 /// </summary>
 static class TrainingRunner
 {
-    public static TrainingOutcome Run(TrainingRequest request, CliContext context, ICommunicator? communicator = null)
+    public static TrainingOutcome Run(TrainingRequest request, CliContext context, ICommunicator? communicator = null, TorchSharp.torch.Device? device = null)
     {
         TrainingRun run;
         try
         {
-            run = TrainingRun.Prepare(request, notice => context.Err.WriteLine($"maskrcnn: {notice}"), communicator);
+            run = TrainingRun.Prepare(request, notice => context.Err.WriteLine($"maskrcnn: {notice}"), communicator, device);
         }
         catch (InvalidTrainingRequestException e)
         {

@@ -58,10 +58,11 @@ public sealed class TrainingRun : IDisposable
     /// written, the COCO summaries).</param>
     /// <param name="cancellation">Stops the run cleanly, after a checkpoint.</param>
     /// <param name="communicator">The data-parallel job this process is a rank of; null for a single process.</param>
+    /// <param name="device">Where the model trains; null for the CPU.</param>
     public static TrainingOutcome Run(TrainingRequest request, IProgress<TrainingProgress>? progress, TextWriter log, CancellationToken cancellation = default,
-        ICommunicator? communicator = null)
+        ICommunicator? communicator = null, torch.Device? device = null)
     {
-        using var run = Prepare(request, log.WriteLine, communicator);
+        using var run = Prepare(request, log.WriteLine, communicator, device);
         return run.Finish(run.Train(progress, cancellation), log);
     }
 
@@ -75,9 +76,11 @@ public sealed class TrainingRun : IDisposable
     /// <exception cref="InvalidDataException">The config file is not a model config, or the checkpoint carries none.</exception>
     /// <param name="communicator">The data-parallel job this process is a rank of (null: a single process): the
     /// request's batch size is then per rank, the loader reads this rank's shard and the schedule follows the global batch.</param>
+    /// <param name="device">Where the model trains (null: the CPU); batches are moved there.</param>
     /// <exception cref="InvalidTrainingRequestException">The architecture name is unknown.</exception>
     /// <exception cref="NotSupportedException">A run of several processes with trainable BatchNorm.</exception>
-    public static TrainingRun Prepare(TrainingRequest request, Action<string>? notice = null, ICommunicator? communicator = null)
+    public static TrainingRun Prepare(TrainingRequest request, Action<string>? notice = null, ICommunicator? communicator = null,
+        torch.Device? device = null)
     {
         var r = request;
         var comm = communicator ?? SingleProcessCommunicator.Instance;
@@ -94,9 +97,10 @@ public sealed class TrainingRun : IDisposable
                 var skipped = model.LoadWeights(r.Weights, allowClassCountChange: true);
                 if (skipped.Count > 0) notice?.Invoke($"{skipped.Count} class-specific tensors re-initialised for {config.NumClasses} classes");
             }
+            if (device is not null) model.to(device);
             var loader = new DataLoader(dataset, r.BatchSize, shuffle: true, r.Seed, new RandomHorizontalFlip(0.5), r.Workers,
                 shard: new Shard(comm.Rank, comm.Size));
-            var batches = new DataLoaderBatchSource(loader);
+            var batches = new DataLoaderBatchSource(loader) { Device = device };
             try
             {
                 // The linear scaling rule follows the global batch, N ranks × the per-rank batch.
