@@ -27,7 +27,11 @@ per_iteration() { # seconds per iteration from the metrics log, iterations 11.. 
   awk -F'"time":' 'NR==10 {split($2,a,/[,}]/); t0=a[1]} {split($2,a,/[,}]/); t=a[1]; n=NR} END {printf "%.3f", (t-t0)/(n-10)}' "$1/metrics.jsonl"
 }
 OMP_NUM_THREADS=2 dotnet "$cli" "${train[@]}" --batch-size 2 --threads 2 -o "$work/one" >/dev/null
-OMP_NUM_THREADS=1 OMPI_MCA_btl=self,vader mpirun --allow-run-as-root --oversubscribe --bind-to none -np 2 \
-  dotnet "$cli" "${train[@]}" --batch-size 1 --threads 1 -o "$work/two" >/dev/null
+# Open MPI busy-polls while a rank waits in the all-reduce; yielding leaves that core to the other rank on a busy machine.
+for yield in 0 1; do
+  OMP_NUM_THREADS=1 OMPI_MCA_btl=self,vader OMPI_MCA_mpi_yield_when_idle=$yield mpirun --allow-run-as-root --oversubscribe --bind-to none -np 2 \
+    dotnet "$cli" "${train[@]}" --batch-size 1 --threads 1 -o "$work/two-$yield" >/dev/null
+done
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 echo "1 process x 2 threads, batch 2: $(per_iteration "$work/one") s/iteration"
-echo "2 ranks x 1 thread, batch 1 each: $(per_iteration "$work/two") s/iteration"
+echo "2 ranks x 1 thread, batch 1 each: $(per_iteration "$work/two-0") s/iteration (busy-polling), $(per_iteration "$work/two-1") s/iteration (mpi_yield_when_idle=1)"
