@@ -24,7 +24,7 @@ static class TrainCommand
             .AcceptOnlyFromAmong([.. MaskRcnn.Modeling.MaskRcnnConfig.ArchitectureNames]);
         var weights = CommonOptions.Weights(required: false);
         weights.Description = "Initial weights to fine-tune: a whole Mask R-CNN state dict (.pth or .safetensors, e.g. torchvision's COCO checkpoint); class layers are re-initialised when the class count differs";
-        var batchSize = new Option<int>("--batch-size", "-b") { Description = "Images per iteration (per process under mpirun/srun)", DefaultValueFactory = _ => 2 };
+        var batchSize = new Option<int>("--batch-size", "-b") { Description = "Images per iteration", DefaultValueFactory = _ => 2 };
         var lr = new Option<double?>("--lr") { Description = "Base learning rate (default: 0.02 × batch size / 16)" };
         var iterations = new Option<int?>("--iterations") { Description = "Run length (default: the paper's 160k scaled by 16 / batch size)" };
         var minutes = new Option<double?>("--minutes") { Description = "Time budget; fixes the run length after measuring the speed" };
@@ -38,7 +38,7 @@ static class TrainCommand
         var seed = CommonOptions.Seed();
         var workers = new Option<int>("--workers", "-j") { Description = "Data loading threads", DefaultValueFactory = _ => 2 };
         var threads = CommonOptions.Threads();
-        var command = new Command("train", "Train Mask R-CNN on a COCO-format dataset")
+        var command = new Command("train", "Train Mask R-CNN on a COCO-format dataset (under mpirun or srun: one data-parallel rank per process, the batch size per rank)")
         {
             images, annotations, valImages, valAnnotations, output, config, arch, weights, batchSize, lr, iterations, minutes, resume,
             checkpointEvery, evalEvery, logEvery, normWeightDecay, clipGradNorm, tensorBoard, seed, workers, threads,
