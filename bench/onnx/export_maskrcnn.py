@@ -13,7 +13,9 @@ axes on the image and on every output. Opset 11 also keeps RoiAlign's pre-16 sem
 torchvision's aligned=False used by MultiScaleRoIAlign (opset 16's default would be half-pixel, i.e.
 aligned=True).
 
-Run: /usr/bin/python3 bench/onnx/export_maskrcnn.py [OUT_DIR] [--image bench/data/photo.jpg]
+Run: /usr/bin/python3 bench/onnx/export_maskrcnn.py [OUT_DIR] [--image bench/data/photo.jpg] [--score-thresh 0.05]
+(--score-thresh is the RoI heads' box score threshold baked into the graph: 0.05 is torchvision's default, 0 the
+parity setting of seeded_maskrcnn.py.)
 """
 import argparse
 import json
@@ -26,7 +28,7 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "fixtures"))
 from fixture_io import save  # noqa: E402
-from seeded_maskrcnn import build_model, load_image, thresholds  # noqa: E402
+from seeded_maskrcnn import DEFAULT_SCORE_THRESH, build_model, load_image, thresholds  # noqa: E402
 
 OPSET = 11
 
@@ -35,10 +37,11 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("out_dir", nargs="?", default="/tmp/maskrcnn-bench")
     parser.add_argument("--image", default=os.path.join(HERE, "..", "data", "photo.jpg"))
+    parser.add_argument("--score-thresh", type=float, default=DEFAULT_SCORE_THRESH)
     args = parser.parse_args()
     os.makedirs(args.out_dir, exist_ok=True)
 
-    model = build_model()
+    model = build_model(args.score_thresh)
     state = model.state_dict()
     torch.save(state, os.path.join(args.out_dir, "maskrcnn_seed0.pth"))
     save(state, os.path.join(args.out_dir, "maskrcnn_seed0.safetensors"),

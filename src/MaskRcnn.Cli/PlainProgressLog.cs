@@ -15,9 +15,10 @@ public sealed class PlainProgressLog(TextWriter writer, string description, Time
         bool first = !sinceLastLine.IsRunning, last = u.Done >= u.Total;
         if (!first && !last && sinceLastLine.Elapsed < interval) return;
         sinceLastLine.Restart();
-        double percent = u.Total > 0 ? 100.0 * u.Done / u.Total : 0;
         string eta = u.Eta is TimeSpan e ? $" eta {Clock(e)}" : "";
-        writer.WriteLine($"[{Clock(u.Elapsed)}] {description} {u.Done}/{u.Total} ({percent:0}%){eta} {u.Detail}".TrimEnd());
+        // An unknown total (a time budget still measuring the speed) shows as such, not as a placeholder count.
+        string count = u.Total is long total ? $"{u.Done}/{total} ({(total > 0 ? 100.0 * u.Done / total : 0):0}%)" : $"{u.Done} (length not yet known)";
+        writer.WriteLine($"[{Clock(u.Elapsed)}] {description} {count}{eta} {u.Detail}".TrimEnd());
     }
 
     static string Clock(TimeSpan t) => $"{(int)t.TotalHours:00}:{t.Minutes:00}:{t.Seconds:00}";

@@ -23,9 +23,9 @@ public static class ProgressReporter
     {
         public void Report(ProgressUpdate u)
         {
-            task.MaxValue = Math.Max(1, u.Total);
+            task.MaxValue = Math.Max(1, u.Total ?? u.Done + 1);
             task.Value = u.Done;
-            task.Description = Markup.Escape($"{description} {u.Done}/{u.Total} {u.Detail}");
+            task.Description = Markup.Escape($"{description} {u.Done}/{(u.Total is long t ? t.ToString(System.Globalization.CultureInfo.InvariantCulture) : "?")} {u.Detail}");
         }
     }
 }

@@ -3,8 +3,8 @@ using MaskRcnn.Training;
 
 namespace MaskRcnn.Cli;
 
-/// <summary>Progress of any long command: units done of a total, timing, and a short detail (e.g. the losses).</summary>
-public sealed record ProgressUpdate(long Done, long Total, TimeSpan Elapsed, TimeSpan? Eta, string Detail)
+/// <summary>Progress of any long command: units done of a total (null while unknown), timing, and a short detail (e.g. the losses).</summary>
+public sealed record ProgressUpdate(long Done, long? Total, TimeSpan Elapsed, TimeSpan? Eta, string Detail)
 {
     public static ProgressUpdate FromTraining(TrainingProgress p)
     {

@@ -4,6 +4,7 @@ using MaskRcnn.Distributed;
 using MaskRcnn.Modeling;
 using MaskRcnn.Structures;
 using MaskRcnn.Training;
+using MaskRcnn.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -42,14 +43,14 @@ return AbortOnFailure.Run(communicator, () =>
     var options = new TrainerOptions
     {
         Schedule = new LrSchedule(0.02, iterations, WarmupIterations: 0, WarmupFactor: 1, Milestones: [], Gamma: 0.1),
-        OutputDirectory = output,
+        Run = new RunDirectory(output),
         LogEvery = 1,
         CheckpointEvery = checkpointEvery,
     };
     var detector = new ModuleDetector(model, (images, targets) => model.ComputeLosses(images, targets));
     var result = new Trainer(detector, batches, options) { Communicator = communicator }
         .Run(Flag("--resume") is null ? null : output);
-    model.SaveWeights(Path.Combine(output, $"weights-rank{communicator.Rank}.safetensors"));
+    ModelWeights.Save(model, Path.Combine(output, $"weights-rank{communicator.Rank}.safetensors"));
     Console.WriteLine($"rank {communicator.Rank} of {communicator.Size}: {result.Iterations} iterations in {result.Elapsed.TotalSeconds:F2} s");
     return 0;
 });

@@ -48,11 +48,20 @@ static class CommonOptions
         DefaultValueFactory = _ => 0,
     };
 
-    public static Option<int> Threads() => new("--threads")
+    /// <summary><c>--threads</c>, validated while parsing, so every command rejects a negative count the same way.</summary>
+    public static Option<int> Threads()
     {
-        Description = "CPU threads for libtorch (0: libtorch's default)",
-        DefaultValueFactory = _ => 0,
-    };
+        var option = new Option<int>("--threads")
+        {
+            Description = "CPU threads for libtorch (0: libtorch's default)",
+            DefaultValueFactory = _ => 0,
+        };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 0 and var n) result.AddError($"--threads must be 0 or more, got {n}");
+        });
+        return option;
+    }
 
     public static Option<FileInfo?> ModelConfig() => new("--config")
     {

@@ -6,6 +6,7 @@ using MaskRcnn.Inference;
 using MaskRcnn.Modeling;
 using MaskRcnn.Training;
 using MaskRcnn.Visualization;
+using MaskRcnn.Weights;
 
 namespace MaskRcnn.Cli.Commands;
 
@@ -46,21 +47,24 @@ static class DemoCommand
             if (parse.GetValue(force)) RemoveEarlierDemo(folder);
             var clock = Stopwatch.StartNew();
 
-            string train = Path.Combine(folder, "data", "train"), val = Path.Combine(folder, "data", "val");
-            context.Err.WriteLine($"maskrcnn: generating {count} training and {valCount} validation images of {size}×{size} in {Path.Combine(folder, "data")}");
+            string train = Path.Combine(folder, DataFolder, "train"), val = Path.Combine(folder, DataFolder, "val");
+            context.Err.WriteLine($"maskrcnn: generating {count} training and {valCount} validation images of {size}×{size} in {Path.Combine(folder, DataFolder)}");
             ShapesDataset.Generate(train, count, seedValue, size);
             ShapesDataset.Generate(val, valCount, seedValue + 1, size);
             // Gradients are clipped: a from-scratch run of a few hundred iterations has little warm-up to protect it.
-            var request = new TrainingRequest(
-                Path.Combine(train, "images"), Path.Combine(train, "annotations.json"),
-                Path.Combine(val, "images"), Path.Combine(val, "annotations.json"), folder,
-                Weights: null, BatchSize: 4, LearningRate: 0.02, Iterations: null, Minutes: parse.GetValue(minutes), Resume: null,
-                CheckpointEvery: 0, EvalEvery: 0, LogEvery: 10, NormWeightDecay: null, ClipGradNorm: 10.0,
-                TensorBoard: false, Seed: seedValue, Workers: 1, BaseConfig: SmallConfig(size));
-            var outcome = TrainingRunner.Run(request, context, device: device);
+            var request = new TrainingRequest
+            {
+                Images = Path.Combine(train, "images"), Annotations = Path.Combine(train, "annotations.json"),
+                ValImages = Path.Combine(val, "images"), ValAnnotations = Path.Combine(val, "annotations.json"),
+                Output = folder, BaseConfig = SmallConfig(size),
+                BatchSize = 4, LearningRate = 0.02, Minutes = parse.GetValue(minutes),
+                CheckpointEvery = 0, LogEvery = 10, ClipGradNorm = 10.0, Seed = seedValue, Workers = 1,
+            };
+            // The folder was checked above and now holds the generated data: the run may write beside it.
+            var outcome = TrainingRunner.Run(request, context, overwrite: true, device: device);
             if (outcome.Result.Cancelled) return TrainingRunner.ExitCode(outcome);
 
-            string overlayFolder = WriteOverlays(outcome, Path.Combine(val, "images"), Path.Combine(folder, "val_overlays"), parse.GetValue(overlays));
+            string overlayFolder = WriteOverlays(outcome, Path.Combine(val, "images"), Path.Combine(folder, OverlaysFolder), parse.GetValue(overlays));
             context.Out.WriteLine($"overlays: {overlayFolder}");
             if (outcome.Validation is { } v)
                 context.Out.WriteLine($"mask AP50 {v.Evaluation.Segm.Stats[1]:F3}, mask AP {v.Evaluation.Segm.Stats[0]:F3}, box AP50 {v.Evaluation.Bbox.Stats[1]:F3} on {valCount} held-out images");
@@ -74,14 +78,15 @@ static class DemoCommand
     /// With --force, removes only what a demo writes (an earlier demo's data, checkpoints and results), so a
     /// mistyped --output never loses anything else.
     /// </summary>
+    // The demo's own folders beside the run's files (RunDirectory).
+    const string DataFolder = "data", OverlaysFolder = "val_overlays";
+
     static void RemoveEarlierDemo(string folder)
     {
         if (!Directory.Exists(folder)) return;
-        foreach (var dir in new[] { "data", "val_overlays", "comparisons", "tensorboard" }.Select(d => Path.Combine(folder, d))
-                     .Concat(Directory.EnumerateDirectories(folder, "checkpoint-*")))
+        new RunDirectory(folder).RemoveOutputs();
+        foreach (var dir in new[] { DataFolder, OverlaysFolder }.Select(d => Path.Combine(folder, d)))
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-        foreach (var file in new[] { "latest", "metrics.jsonl", "metrics.json", "loss.png", "report.html", TrainingRun.FinalWeightsFile, TrainingRun.ConfigFile })
-            File.Delete(Path.Combine(folder, file));
     }
 
     /// <summary>Draws the trained model's predictions (score ≥ 0.5) on the first held-out images, enlarged for legible captions.</summary>
@@ -93,8 +98,7 @@ static class DemoCommand
         foreach (var input in ImageInput.Resolve(valImages).Take(count))
         {
             var image = ImageIo.Load(input.Path);
-            var overlays = predictor.Predict(image).Select(p => new InstanceOverlay(p.ClassName, p.Score,
-                new BoxXyxy(p.BoxXyxy[0], p.BoxXyxy[1], p.BoxXyxy[2], p.BoxXyxy[3]), p.Mask)).ToList();
+            var overlays = predictor.Predict(image).ToOverlays();
             ImageIo.SavePng(renderer.Render(image, overlays, 384.0 / image.Width), Path.Combine(folder, input.Stem + ".png"));
         }
         return folder;

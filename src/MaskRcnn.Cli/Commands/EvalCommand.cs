@@ -35,9 +35,11 @@ static class EvalCommand
         {
             gt, results, iouType, json, weights, config, numClasses, images, annotations, threads, precision, noFolding,
         };
+        var settings = new InferenceSettingsOptions();
+        settings.AddTo(command);
         command.SetAction(parse =>
         {
-            if (parse.GetValue(threads) is > 0 and int n) torch.set_num_threads(n);
+            ThreadSettings.Apply(parse.GetValue(threads));
             var types = parse.GetValue(iouType) switch
             {
                 "bbox" => new[] { IouType.Bbox },
@@ -49,6 +51,7 @@ static class EvalCommand
             string? imagesPath = parse.GetValue(images)?.ToString(), annotationsPath = parse.GetValue(annotations)?.ToString();
 
             IReadOnlyList<CocoEvalResult> evaluated;
+            IEnumerable<(long Id, string Name)> categories;
             if (resultsPath is not null || gtPath is not null)
             {
                 if (resultsPath is null || gtPath is null) throw Usage("--gt and --results go together");
@@ -57,19 +60,21 @@ static class EvalCommand
                 var truth = CocoJson.ReadInstances(gtPath);
                 var detections = CocoJson.ReadResults(resultsPath, truth);
                 evaluated = types.Select(t => CocoEvaluator.Evaluate(truth, detections, t)).ToList();
+                categories = truth.Categories.OrderBy(c => c.Id).Select(c => (c.Id, c.Name));
             }
             else
             {
                 if (weightsPath is null || imagesPath is null || annotationsPath is null)
                     throw Usage("give --gt and --results, or --weights, --images and --annotations");
                 using var predictor = Predictor.Load(weightsPath, parse.GetValue(config)?.ToString(), parse.GetValue(numClasses),
-                    new PredictorOptions { Precision = parse.GetValue(precision), FoldBatchNorm = !parse.GetValue(noFolding) },
+                    new PredictorOptions { Precision = parse.GetValue(precision), FoldBatchNorm = !parse.GetValue(noFolding) }, adjustConfig: c => settings.ApplyTo(c, parse),
                     device: CommonOptions.DeviceOf(parse));
                 var outcome = ProgressReporter.Run(context, "eval", progress =>
                     DatasetEvaluation.Evaluate(predictor.Model, imagesPath, annotationsPath,
                         new SyncProgress(p => progress.Report(PredictCommand.ToUpdate(p, "")))));
                 context.Err.WriteLine($"{outcome.Results.Count} detections; {outcome.ClassMapping}");
                 evaluated = types.Select(t => t == IouType.Bbox ? outcome.Bbox : outcome.Segm).ToList();
+                categories = outcome.Classes.Classes.Select(c => (c.CategoryId, c.Name));
             }
 
             foreach (var result in evaluated)
@@ -77,6 +82,9 @@ static class EvalCommand
                 context.Out.WriteLine($"IoU metric: {Name(result.IouType)}");
                 context.Out.Write(CocoEvaluator.Summarize(result));
             }
+            context.Out.WriteLine("Per-class AP @[.50:.95]:");
+            context.Out.Write(PerCategoryAp.Format(PerCategoryAp.Table(categories,
+                evaluated.FirstOrDefault(r => r.IouType == IouType.Bbox), evaluated.FirstOrDefault(r => r.IouType == IouType.Segm))));
             if (parse.GetValue(json) is { } jsonFile) WriteStats(jsonFile.ToString(), evaluated);
             return ExitCodes.Success;
         });

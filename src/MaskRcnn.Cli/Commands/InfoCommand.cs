@@ -53,7 +53,7 @@ static class InfoCommand
                 if (parse.GetValue(weights) is not { } target) throw new CliException("--tensors needs --weights (see 'maskrcnn info --help')", ExitCodes.Usage);
                 var source = WeightsSource.Open(target.ToString());
                 o.WriteLine();
-                if (source.Checkpoint is { } state) DescribeCheckpoint(o, Path.GetDirectoryName(source.Path)!, state);
+                if (source.Checkpoint is { } checkpoint) DescribeCheckpoint(o, checkpoint.Path, Checkpoint.ReadState(checkpoint));
                 DescribeTensors(o, source.Path, parse.GetValue(limit));
             }
             else if (parse.GetValue(weights) is { } file)
@@ -76,12 +76,12 @@ static class InfoCommand
         o.WriteLine($"weights       {w.Path}");
         string format = w.Format == WeightsFormat.SafeTensors ? "safetensors" : "torch.save zip (.pth)";
         o.WriteLine($"format        {format}, {w.SizeBytes.ToString("N0", CultureInfo.InvariantCulture)} bytes");
-        if (w.Checkpoint is { } state)
+        if (w.Checkpoint is { } checkpoint && Checkpoint.ReadState(checkpoint) is var state)
             o.WriteLine($"checkpoint    iteration {state.Iteration} of {state.Schedule.TotalIterations}");
         foreach (var (key, value) in w.Metadata)
         {
             // The stored config is long JSON, shown parsed below as "config"; other entries are shown as they are.
-            string shown = key == MaskRcnnModel.ConfigMetadataKey ? $"(model config, {value.Length} characters)" : value;
+            string shown = key == ModelWeights.ConfigMetadataKey ? $"(model config, {value.Length} characters)" : value;
             o.WriteLine($"metadata      {key} = {shown}");
         }
     }

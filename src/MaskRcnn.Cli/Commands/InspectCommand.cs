@@ -13,6 +13,9 @@ namespace MaskRcnn.Cli.Commands;
 /// </summary>
 static class InspectCommand
 {
+    // The library's defaults, so the command and InspectionOptions cannot drift apart.
+    static readonly InspectionOptions Defaults = new();
+
     public static Command Create(CliContext context)
     {
         var weights = CommonOptions.Weights(required: true);
@@ -28,12 +31,12 @@ static class InspectCommand
         var top = new Option<int>("--top")
         {
             Description = "Proposals drawn (the best by objectness), before and after NMS",
-            DefaultValueFactory = _ => 50,
+            DefaultValueFactory = _ => Defaults.TopProposals,
         };
         var masks = new Option<int>("--masks")
         {
             Description = "Detections (the best by score) whose raw and pasted masks are drawn",
-            DefaultValueFactory = _ => 12,
+            DefaultValueFactory = _ => Defaults.MaxMasks,
         };
         var scoreThreshold = new Option<float>("--score-threshold")
         {
@@ -49,6 +52,8 @@ static class InspectCommand
         {
             weights, input, output, config, numClasses, location, top, masks, scoreThreshold, force, threads,
         };
+        var settings = new InferenceSettingsOptions();
+        settings.AddTo(command);
         command.SetAction(parse =>
         {
             if (parse.GetValue(top) < 1) throw new CliException("--top must be at least 1 (see 'maskrcnn inspect --help')", ExitCodes.Usage);
@@ -56,17 +61,20 @@ static class InspectCommand
             if (parse.GetValue(scoreThreshold) is < 0 or > 1 or float.NaN)
                 throw new CliException("--score-threshold must be between 0 and 1 (see 'maskrcnn inspect --help')", ExitCodes.Usage);
             var at = parse.GetValue(location) is { } text ? ParseLocation(text) : ((float X, float Y)?)null;
-            if (parse.GetValue(threads) is > 0 and int n) torch.set_num_threads(n);
+            ThreadSettings.Apply(parse.GetValue(threads));
 
             string imagePath = parse.GetValue(input)!.ToString();
-            var image = ImageIo.Load(imagePath);
-            if (at is var (x, y) && !(x >= 0 && x <= image.Width && y >= 0 && y <= image.Height))
-                throw new CliException($"--location {x.ToString(CultureInfo.InvariantCulture)},{y.ToString(CultureInfo.InvariantCulture)} is outside the {image.Width}×{image.Height} image {imagePath}", ExitCodes.Usage);
+            // The header is enough to check the location before the model loads; the pixels are read with the model's intensity mapping.
+            var (width, height) = ImageIo.ReadSize(imagePath);
+            if (at is var (x, y) && !(x >= 0 && x <= width && y >= 0 && y <= height))
+                throw new CliException($"--location {x.ToString(CultureInfo.InvariantCulture)},{y.ToString(CultureInfo.InvariantCulture)} is outside the {width}×{height} image {imagePath}", ExitCodes.Usage);
             var writer = new InspectionWriter(parse.GetValue(output)!.ToString());
             CommonOptions.RefuseOverwrite(writer.ExistingOutputs(), parse.GetValue(force));
 
             using var predictor = Predictor.Load(parse.GetValue(weights)!.ToString(), parse.GetValue(config)?.ToString(), parse.GetValue(numClasses),
-                new PredictorOptions { ScoreThreshold = parse.GetValue(scoreThreshold) }, device: CommonOptions.DeviceOf(parse));
+                new PredictorOptions { ScoreThreshold = parse.GetValue(scoreThreshold) }, adjustConfig: c => settings.ApplyTo(c, parse),
+                device: CommonOptions.DeviceOf(parse));
+            var image = predictor.LoadImage(imagePath);
             var result = ModelInspection.Run(predictor, image,
                 new InspectionOptions { Location = at, TopProposals = parse.GetValue(top), MaxMasks = parse.GetValue(masks) });
             var written = writer.Write(image, result);

@@ -48,13 +48,15 @@ static class PredictCommand
         {
             weights, input, numClasses, config, output, scoreThreshold, batchSize, force, shard, threads, precision, noFolding,
         };
+        var settings = new InferenceSettingsOptions();
+        settings.AddTo(command);
         command.SetAction(parse =>
         {
             if (parse.GetValue(scoreThreshold) is < 0 or > 1 or float.NaN)
                 throw new CliException("--score-threshold must be between 0 and 1 (see 'maskrcnn predict --help')", ExitCodes.Usage);
             if (parse.GetValue(batchSize) < 1)
                 throw new CliException("--batch-size must be at least 1 (see 'maskrcnn predict --help')", ExitCodes.Usage);
-            if (parse.GetValue(threads) is > 0 and int n) torch.set_num_threads(n);
+            ThreadSettings.Apply(parse.GetValue(threads));
             var device = CommonOptions.DeviceOf(parse);
             var inputs = ImageInput.Resolve(parse.GetValue(input)!.ToString());
             var writer = new PredictionWriter(parse.GetValue(output)!.ToString());
@@ -83,7 +85,7 @@ static class PredictCommand
                 new PredictorOptions
                 {
                     ScoreThreshold = parse.GetValue(scoreThreshold), Precision = parse.GetValue(precision), FoldBatchNorm = !parse.GetValue(noFolding),
-                }, device: device);
+                }, adjustConfig: c => settings.ApplyTo(c, parse), device: device);
             int size = parse.GetValue(batchSize);
             var counts = inputs.Count == 1
                 ? PredictBatch(predictor, writer, inputs)
@@ -114,7 +116,7 @@ static class PredictCommand
     /// <summary>One padded batch through the model (torchvision's list-of-images call); results are written per image.</summary>
     static int[] PredictBatch(Predictor predictor, PredictionWriter writer, IReadOnlyList<ImageInput> batch)
     {
-        var images = batch.Select(input => ImageIo.Load(input.Path)).ToArray();
+        var images = batch.Select(input => predictor.LoadImage(input.Path)).ToArray();
         var predictions = predictor.Predict(images);
         for (int i = 0; i < batch.Count; i++) writer.Write(batch[i], images[i], predictions[i]);
         return [.. predictions.Select(p => p.Count)];

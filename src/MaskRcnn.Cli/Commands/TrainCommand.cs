@@ -23,12 +23,16 @@ static class TrainCommand
         var arch = new Option<string>("--arch") { Description = "Architecture when no config is given", DefaultValueFactory = _ => "r50-fpn" }
             .AcceptOnlyFromAmong([.. MaskRcnn.Modeling.MaskRcnnConfig.ArchitectureNames]);
         var weights = CommonOptions.Weights(required: false);
-        weights.Description = "Initial weights to fine-tune: a whole Mask R-CNN state dict (.pth or .safetensors, e.g. torchvision's COCO checkpoint); class layers are re-initialised when the class count differs";
+        weights.Description = "Initial weights to fine-tune: a whole Mask R-CNN state dict (.pth or .safetensors, e.g. torchvision's COCO checkpoint), or a checkpoint or run folder; class layers are re-initialised when the class count differs";
         var batchSize = new Option<int>("--batch-size", "-b") { Description = "Images per iteration", DefaultValueFactory = _ => 2 };
         var lr = new Option<double?>("--lr") { Description = "Base learning rate (default: 0.02 × batch size / 16)" };
-        var iterations = new Option<int?>("--iterations") { Description = "Run length (default: the paper's 160k scaled by 16 / batch size)" };
+        var iterations = new Option<int?>("--iterations") { Description = $"Run length in iterations (default: {TrainingRequest.DefaultEpochs} epochs; the planned length is printed at the start, the time estimate after the first iterations)" };
+        var epochs = new Option<int?>("--epochs") { Description = $"Run length in passes over the training images (default {TrainingRequest.DefaultEpochs})" };
         var minutes = new Option<double?>("--minutes") { Description = "Time budget; fixes the run length after measuring the speed" };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in the output folder from its latest checkpoint, bit for bit" };
+        var imageSize = new Option<int?>("--image-size") { Description = "Short side in pixels for training and (stored in the config) prediction; the long-side cap scales with it (default: the training images' median short side, capped at 800, unless a config or the weights give sizes)" };
+        var force = CommonOptions.Force();
+        force.Description = "Start over in a non-empty output folder (an earlier run's files there are replaced; nothing else is touched)";
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Iterations between checkpoints", DefaultValueFactory = _ => 500 };
         var evalEvery = new Option<int>("--eval-every") { Description = "Iterations between validations (0: at the end only)", DefaultValueFactory = _ => 0 };
         var logEvery = new Option<int>("--log-every") { Description = "Iterations between metrics lines", DefaultValueFactory = _ => 20 };
@@ -40,26 +44,49 @@ static class TrainCommand
         var threads = CommonOptions.Threads();
         var command = new Command("train", "Train Mask R-CNN on a COCO-format dataset (under mpirun or srun: one data-parallel rank per process, the batch size per rank)")
         {
-            images, annotations, valImages, valAnnotations, output, config, arch, weights, batchSize, lr, iterations, minutes, resume,
+            images, annotations, valImages, valAnnotations, output, config, arch, weights, batchSize, lr, iterations, epochs, minutes, imageSize, resume, force,
             checkpointEvery, evalEvery, logEvery, normWeightDecay, clipGradNorm, tensorBoard, seed, workers, threads,
         };
+        var settings = new InferenceSettingsOptions();
+        settings.AddTo(command);
         command.SetAction(parse =>
         {
             ThreadSettings.Apply(parse.GetValue(threads));
             if ((parse.GetValue(valImages) is null) != (parse.GetValue(valAnnotations) is null))
                 throw new CliException("--val-images and --val-annotations go together", ExitCodes.Usage);
-            var request = new TrainingRequest(
-                parse.GetValue(images)!.FullName, parse.GetValue(annotations)!.FullName,
-                parse.GetValue(valImages)?.FullName, parse.GetValue(valAnnotations)?.FullName, parse.GetValue(output)!.FullName,
-                parse.GetValue(weights)?.FullName, parse.GetValue(batchSize), parse.GetValue(lr), parse.GetValue(iterations),
-                parse.GetValue(minutes), parse.GetValue(resume) ? parse.GetValue(output)!.FullName : null, parse.GetValue(checkpointEvery), parse.GetValue(evalEvery),
-                parse.GetValue(logEvery), parse.GetValue(normWeightDecay), parse.GetValue(clipGradNorm), parse.GetValue(tensorBoard),
-                parse.GetValue(seed), parse.GetValue(workers), ConfigPath: parse.GetValue(config)?.FullName, Architecture: parse.GetValue(arch));
-            if (parse.GetValue(iterations) is not null && parse.GetValue(minutes) is not null)
-                throw new CliException("--iterations and --minutes exclude each other", ExitCodes.Usage);
+            if (parse.GetValue(resume) && parse.GetValue(force))
+                throw new CliException("--resume and --force exclude each other (continue the run, or start over)", ExitCodes.Usage);
+            var request = new TrainingRequest
+            {
+                Images = parse.GetValue(images)!.FullName,
+                Annotations = parse.GetValue(annotations)!.FullName,
+                ValImages = parse.GetValue(valImages)?.FullName,
+                ValAnnotations = parse.GetValue(valAnnotations)?.FullName,
+                Output = parse.GetValue(output)!.FullName,
+                Weights = parse.GetValue(weights)?.FullName,
+                ConfigPath = parse.GetValue(config)?.FullName,
+                Architecture = parse.GetValue(arch),
+                Resume = parse.GetValue(resume),
+                BatchSize = parse.GetValue(batchSize),
+                LearningRate = parse.GetValue(lr),
+                Iterations = parse.GetValue(iterations),
+                Epochs = parse.GetValue(epochs),
+                Minutes = parse.GetValue(minutes),
+                CheckpointEvery = parse.GetValue(checkpointEvery),
+                EvalEvery = parse.GetValue(evalEvery),
+                LogEvery = parse.GetValue(logEvery),
+                NormWeightDecay = parse.GetValue(normWeightDecay),
+                ClipGradNorm = parse.GetValue(clipGradNorm),
+                TensorBoard = parse.GetValue(tensorBoard),
+                Seed = parse.GetValue(seed),
+                Workers = parse.GetValue(workers),
+                InferenceSettings = settings.Read(parse),
+                ImageSize = parse.GetValue(imageSize),
+            };
             var device = CommonOptions.DeviceOf(parse);
             using var communicator = MpiLaunch.Open();
-            return AbortOnFailure.Run(communicator, () => TrainingRunner.ExitCode(TrainingRunner.Run(request, context, communicator, device)));
+            return AbortOnFailure.Run(communicator, () =>
+                TrainingRunner.ExitCode(TrainingRunner.Run(request, context, overwrite: parse.GetValue(force), communicator, device)));
         });
         return command;
     }

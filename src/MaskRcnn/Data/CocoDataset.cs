@@ -20,6 +20,7 @@ public sealed class CocoDataset
     readonly Dictionary<long, List<CocoAnnotation>> _annotationsByImage;
     readonly long[] _labelToCategory;
     readonly Dictionary<long, int> _categoryToLabel;
+    readonly ImageLoadOptions? _imageOptions;
 
     public CocoInstances Instances { get; }
     public string ImageDirectory { get; }
@@ -39,6 +40,7 @@ public sealed class CocoDataset
     public CocoDataset(CocoInstances instances, string imageDirectory, CocoDatasetOptions? options = null)
     {
         options ??= new CocoDatasetOptions();
+        _imageOptions = options.Images;
         Instances = instances;
         ImageDirectory = imageDirectory;
 
@@ -93,7 +95,7 @@ public sealed class CocoDataset
     {
         var info = _images[index];
         string path = ImagePath(index);
-        var rgb = ImageIo.Load(path);
+        var rgb = ImageIo.Load(path, _imageOptions);
         if (rgb.Width != info.Width || rgb.Height != info.Height)
             throw new InvalidDataException(
                 $"image {path} is {rgb.Width}x{rgb.Height} but the annotations say {info.Width}x{info.Height}");

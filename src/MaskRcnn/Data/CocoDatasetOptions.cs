@@ -1,3 +1,5 @@
+using MaskRcnn.Data.Images;
+
 namespace MaskRcnn.Data;
 
 /// <summary>What <see cref="CocoDataset"/> does with an image file that is missing, unreadable or of another
@@ -19,7 +21,10 @@ public enum BadImagePolicy
 /// and not all of them with a box side ≤ 1 px. Off by default, like the validation split there.</param>
 /// <param name="OnBadImage">See <see cref="BadImagePolicy"/>.</param>
 /// <param name="Warn">Receives warnings; standard error when null.</param>
+/// <param name="Images">How images are read (the 16-bit intensity mapping: the model config's, so that training
+/// and prediction see the same pixels); null: <see cref="ImageLoadOptions.Default"/>.</param>
 public sealed record CocoDatasetOptions(
     bool RemoveImagesWithoutAnnotations = false,
     BadImagePolicy OnBadImage = BadImagePolicy.Fail,
-    Action<string>? Warn = null);
+    Action<string>? Warn = null,
+    ImageLoadOptions? Images = null);

@@ -29,7 +29,7 @@ public static class DatasetEvaluation
         {
             var info = dataset.ImageInfo(i);
             string path = dataset.ImagePath(i);
-            var image = ImageIo.Load(path);
+            var image = predictor.LoadImage(path);
             // Masks are pasted at the decoded size, and segm IoU needs them at the annotated size.
             if (image.Width != info.Width || image.Height != info.Height)
                 throw new InvalidDataException($"image {path} is {image.Width}x{image.Height} but the annotations say {info.Width}x{info.Height}");

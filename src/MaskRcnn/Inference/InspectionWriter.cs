@@ -48,7 +48,7 @@ public sealed record InspectionWriter(string OutputDirectory)
             $"RPN proposals before NMS: top {r.TopProposalsBeforeNms.Count} of {r.ProposalsBeforeNms.ToString("N0", inv)} by objectness"), ProposalsPreNmsFile);
         Save(Renderer.RenderScoredBoxes(image, Scored(r.TopProposalsAfterNms),
             $"RPN proposals after NMS: top {r.TopProposalsAfterNms.Count} of {r.ProposalsAfterNms.ToString("N0", inv)} by objectness"), ProposalsPostNmsFile);
-        var overlays = r.Detections.Select(p => new InstanceOverlay(p.ClassName, p.Score, ToBox(p.BoxXyxy), p.Mask)).ToList();
+        var overlays = r.Detections.ToOverlays();
         Save(new OverlayRenderer().Render(image, overlays, Math.Max(1.0, (double)Renderer.DisplaySize / Math.Max(image.Width, image.Height))), DetectionsFile);
         var panels = r.MaskProbabilities.Select((m, i) => new MaskPanel(
             $"#{i + 1} {r.Detections[i].ClassName} {r.Detections[i].Score.ToString("0.00", inv)}", r.MaskSize, m, ToBox(r.Detections[i].BoxXyxy), r.Detections[i].Mask)).ToList();

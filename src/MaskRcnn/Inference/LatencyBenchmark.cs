@@ -31,13 +31,13 @@ public sealed record LatencyReport(
 
 /// <summary>
 /// Times <see cref="MaskRcnnModel.Predict"/>: untimed warm-up passes (libtorch's first calls pick kernels and grow
-/// its caches), then timed passes, each split into stages through <see cref="MaskRcnnModel.StageTimed"/>. Medians,
+/// its caches), then timed passes, each split into stages by an <see cref="IInferenceObserver"/>. Medians,
 /// not means: on a shared machine single runs stall. Given several images, pass i runs on image i modulo their
 /// count, and the resident set after each pass shows whether memory settles (a leak climbs run after run).
 /// </summary>
 public static class LatencyBenchmark
 {
-    /// <param name="model">The model, weights loaded; its <see cref="MaskRcnnModel.StageTimed"/> hook is borrowed and restored.</param>
+    /// <param name="model">The model, weights loaded; each timed pass reports its stages to an observer of this benchmark's.</param>
     /// <param name="images">float32 [3,H,W] images in 0..1, already decoded (decoding is not part of the timing).</param>
     /// <param name="warmup">Untimed passes first.</param>
     /// <param name="runs">Timed passes (at least one).</param>
@@ -58,12 +58,11 @@ public static class LatencyBenchmark
         var stageRuns = new List<KeyValuePair<string, double>>();
         var convLinearRuns = new List<KeyValuePair<string, double>>();
         using var layerClock = new LayerClock(model);
-        var previousHook = model.StageTimed;
-        model.StageTimed = (stage, elapsed) =>
+        var stageObserver = new StageRecorder((stage, elapsed) =>
         {
             stageRuns.Add(new(stage, elapsed.TotalMilliseconds));
             convLinearRuns.Add(new(stage, layerClock.TakeMs()));
-        };
+        });
         var runsMs = new double[runs];
         var runsRss = new List<double>(runs);
         var runsHeap = new List<double>(runs);
@@ -75,7 +74,7 @@ public static class LatencyBenchmark
             {
                 DisposeAll(last);
                 var sw = Stopwatch.StartNew();
-                last = model.Predict([images[r % images.Count]]);
+                last = model.Predict([images[r % images.Count]], stageObserver);
                 runsMs[r] = sw.Elapsed.TotalMilliseconds;
                 if (ProcessMemory.ResidentMb() is { } rss) runsRss.Add(rss);
                 if (ProcessMemory.HeapInUseMb() is { } heap) runsHeap.Add(heap);
@@ -86,10 +85,6 @@ public static class LatencyBenchmark
         {
             DisposeAll(last);
             throw;
-        }
-        finally
-        {
-            model.StageTimed = previousHook;
         }
 
         // Read before the caller does anything with the detections (saving them may allocate a lot).
@@ -157,5 +152,11 @@ public static class LatencyBenchmark
     static void DisposeAll(IEnumerable<Detections> detections)
     {
         foreach (var d in detections) d.Dispose();
+    }
+
+    /// <summary>Passes each stage's time on; sees no tensors.</summary>
+    sealed class StageRecorder(Action<string, TimeSpan> stageCompleted) : IInferenceObserver
+    {
+        public void StageCompleted(string stage, TimeSpan elapsed) => stageCompleted(stage, elapsed);
     }
 }

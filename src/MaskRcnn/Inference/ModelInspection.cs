@@ -15,7 +15,7 @@ namespace MaskRcnn.Inference;
 /// </summary>
 public static class ModelInspection
 {
-    /// <summary>Inspects <paramref name="model"/> (not disposed), keeping detections scoring at least 0.5.</summary>
+    /// <summary>Inspects <paramref name="model"/> (not disposed), keeping every detection it returns (a default <see cref="Predictor"/>: score threshold 0).</summary>
     public static InspectionResult Run(MaskRcnnModel model, RgbImage image, InspectionOptions? options = null)
     {
         using var predictor = new Predictor(model);
@@ -38,22 +38,23 @@ public static class ModelInspection
         using var scope = NewDisposeScope();
         var input = ImageIo.ToTensor(image).to(predictor.Device);
         using var trace = predictor.Model.PredictWithTrace([input]);
+        var detection = trace.Detections[0];
         var original = ((long)image.Height, (long)image.Width);
         var resized = trace.Images.ImageSizes[0];
         var rpn = trace.Rpn;
-        var instances = predictor.ToInstances(trace.Detections[0], out var kept);
-        var probabilities = trace.MaskProbabilities[0];
+        var instances = predictor.ToInstances(detection, out var kept);
+        var probabilities = trace.RoiDetections[0].MaskProbabilities;
         var masks = kept.Take(options.MaxMasks).Select(i => probabilities[i, 0].cpu().contiguous().data<float>().ToArray()).ToList();
         return new InspectionResult(
             image.Width, image.Height, (int)resized.Width, (int)resized.Height, [x, y],
             AnchorsAt(predictor.Model, trace, x, y, original),
             (int)rpn.PreNmsScores![0].shape[0], TopScored(rpn.PreNmsProposals![0], rpn.PreNmsScores[0], options.TopProposals, resized, original),
             (int)rpn.Scores[0].shape[0], TopScored(rpn.Proposals[0], rpn.Scores[0], options.TopProposals, resized, original),
-            (int)trace.Detections[0].Count, instances,
+            (int)detection.Count, instances,
             (int)probabilities.shape[^1], masks);
     }
 
-    static List<AnchorLevel> AnchorsAt(MaskRcnnModel model, ModelTrace trace, float x, float y, (long Height, long Width) original)
+    static List<AnchorLevel> AnchorsAt(MaskRcnnModel model, InferenceTrace trace, float x, float y, (long Height, long Width) original)
     {
         var generator = model.RpnModule.Anchors;
         var resized = trace.Images.ImageSizes[0];

@@ -28,8 +28,7 @@ public sealed record PredictionWriter(string OutputDirectory)
     public void Write(ImageInput input, RgbImage image, IReadOnlyList<InstancePrediction> predictions)
     {
         Directory.CreateDirectory(OutputDirectory);
-        var overlays = predictions.Select(p => new InstanceOverlay(p.ClassName, p.Score,
-            new BoxXyxy(p.BoxXyxy[0], p.BoxXyxy[1], p.BoxXyxy[2], p.BoxXyxy[3]), p.Mask)).ToList();
+        var overlays = predictions.ToOverlays();
         AtomicFile.Write(OverlayPath(input), temp => ImageIo.SavePng(Renderer.Render(image, overlays), temp));
         AtomicFile.Write(JsonPath(input), temp => CocoJson.WriteResults(temp, predictions.Select(p => p.ToCocoResult(input.ImageId))));
     }

@@ -48,7 +48,7 @@ public sealed class Predictor : IDisposable
 
     /// <summary>
     /// Builds the model and loads its weights (strictly: every key and shape must match). The config is chosen by
-    /// <see cref="ModelConfigResolver"/>: <paramref name="configPath"/>, else the one stored with the weights, else
+    /// <see cref="ModelResolver"/>: <paramref name="configPath"/>, else the one stored with the weights, else
     /// ResNet-50-FPN with <paramref name="numClasses"/> (or the class count the weights show).
     /// </summary>
     /// <param name="weightsPath">A <c>.safetensors</c> or <c>.pth</c> file, or a training checkpoint or run folder.</param>
@@ -60,36 +60,36 @@ public sealed class Predictor : IDisposable
     /// <exception cref="WeightsMismatchException">The weights do not fit the model; lists the keys and names the file.</exception>
     /// <remarks>The model is then prepared for inference as <paramref name="options"/> say (norm folding, precision).</remarks>
     public static Predictor Load(string weightsPath, string? configPath = null, int? numClasses = null, PredictorOptions? options = null,
-        Func<MaskRcnnConfig, MaskRcnnConfig>? adjustConfig = null, Device? device = null)
+        Func<MaskRcnnConfig, MaskRcnnConfig>? adjustConfig = null, Device? device = null) =>
+        Load(new ModelRequest { Weights = weightsPath, ConfigPath = configPath, NumClasses = numClasses }, options, adjustConfig, device);
+
+    /// <summary>A predictor for the model <paramref name="request"/> resolves to (see <see cref="ModelResolver"/>), on
+    /// <paramref name="device"/> (null: the CPU).</summary>
+    public static Predictor Load(ModelRequest request, PredictorOptions? options = null, Func<MaskRcnnConfig, MaskRcnnConfig>? adjustConfig = null,
+        Device? device = null)
     {
         options ??= new PredictorOptions();
-        var source = WeightsSource.Open(weightsPath);
-        var state = StateDictFile.Read(source.Path);
+        using var resolved = ModelResolver.Resolve(request);
+        var model = resolved.CreateModel(adjustConfig);
         try
         {
-            var config = ModelConfigResolver.Resolve(source, configPath, numClasses, state);
-            var model = new MaskRcnnModel(adjustConfig is null ? config.Config : adjustConfig(config.Config));
-            try
-            {
-                StateDictLoader.Load(model, state, source.Path);
-                if (device is not null) model.to(device);
-                model.PrepareForInference(options.FoldBatchNorm, options.Precision);
-                return new Predictor(model, options, ownsModel: true, source, config.Origin);
-            }
-            catch
-            {
-                model.Dispose();
-                throw;
-            }
+            if (device is not null) model.to(device);
+            model.PrepareForInference(options.FoldBatchNorm, options.Precision);
+            return new Predictor(model, options, ownsModel: true, resolved.Weights, resolved.ConfigOrigin);
         }
-        finally
+        catch
         {
-            foreach (var t in state.Values) t.Dispose();
+            model.Dispose();
+            throw;
         }
     }
 
-    /// <summary>Detections in the image file at <paramref name="imagePath"/> (PNG or JPEG), by score descending.</summary>
-    public IReadOnlyList<InstancePrediction> Predict(string imagePath) => Predict(ImageIo.Load(imagePath));
+    /// <summary>Detections in the image file at <paramref name="imagePath"/> (PNG, JPEG or TIFF), by score descending.</summary>
+    public IReadOnlyList<InstancePrediction> Predict(string imagePath) => Predict(LoadImage(imagePath));
+
+    /// <summary>Reads an image as the model was trained to see it: 16-bit intensities mapped by its config's <see cref="IntensityMapping"/>.</summary>
+    public RgbImage LoadImage(string imagePath) =>
+        ImageIo.Load(imagePath, new ImageLoadOptions { Intensity = Model.Config.Transform.IntensityMapping });
 
     /// <summary>Detections in <paramref name="image"/>, by score descending.</summary>
     public IReadOnlyList<InstancePrediction> Predict(RgbImage image) => Predict([image])[0];

@@ -17,11 +17,11 @@ public sealed record PredictorOptions
     /// <summary>Names and category ids per label; null takes them from the model's config (<see cref="ClassMap.FromConfig"/>).</summary>
     public ClassMap? Classes { get; init; }
 
-    /// <summary>Number format of convolutions and linear layers (<see cref="Predictor.Load"/> applies it to the model it builds).</summary>
+    /// <summary>Number format of convolutions and linear layers (<c>Predictor.Load</c> applies it to the model it builds).</summary>
     public InferencePrecision Precision { get; init; } = InferencePrecision.Fp32;
 
     /// <summary>
-    /// Fold frozen batch norms into the convolutions before them (<see cref="Predictor.Load"/>): same outputs up to
+    /// Fold frozen batch norms into the convolutions before them (<c>Predictor.Load</c>): same outputs up to
     /// float rounding, one memory pass less per norm. Off reproduces torchvision's operation order exactly.
     /// </summary>
     public bool FoldBatchNorm { get; init; } = true;

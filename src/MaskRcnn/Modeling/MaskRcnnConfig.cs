@@ -39,6 +39,14 @@ public sealed record BackboneConfig
     /// <summary>Channels of the stem and of layer1's 3×3 convs (64 in every torchvision ResNet; each stage doubles it).</summary>
     public int Width { get; init; } = 64;
 
+    /// <summary>
+    /// Residual blocks in layer1..layer4; null means the depth's standard counts (torchvision's [2,2,2,2] for 18,
+    /// [3,4,6,3] for 34/50, [3,4,23,3] for 101). ML.NET's ImageNet ResNet-18 is [2,2,2,3]. Null by default and then
+    /// not written to JSON, so configs without it keep their form and this record's value equality.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<int>? BlocksPerStage { get; init; }
+
     /// <summary>How many of layer4, layer3, layer2, layer1, conv1 train (torchvision's trainable_backbone_layers).</summary>
     public int TrainableLayers { get; init; } = 3;
 
@@ -68,6 +76,9 @@ public sealed record TransformConfig
     public IReadOnlyList<double> ImageMean { get; init; } = [0.485, 0.456, 0.406];
     public IReadOnlyList<double> ImageStd { get; init; } = [0.229, 0.224, 0.225];
     public int SizeDivisible { get; init; } = 32;
+
+    /// <summary>How 16-bit images are mapped to 0..255 when read, the same in training and prediction.</summary>
+    public IntensityMapping IntensityMapping { get; init; } = IntensityMapping.Default;
 }
 
 /// <summary>Region Proposal Network. Defaults are torchvision's.</summary>
@@ -187,6 +198,28 @@ public sealed record MaskRcnnConfig
         JsonSerializer.Deserialize<MaskRcnnConfig>(json, JsonOptions)
         ?? throw new JsonException("model config JSON is null");
 
+    /// <summary>
+    /// A field the architecture does not use must keep its default: a changed value would be silently dropped
+    /// (e.g. a C4 model pools its masks from the box RoIs, so <c>MaskRoiSize</c> changes nothing).
+    /// </summary>
+    void RejectIgnoredFields()
+    {
+        var heads = new RoiHeadsConfig();
+        var backbone = new BackboneConfig();
+        var ignored = new List<string>();
+        if (Backbone.Architecture == Architecture.C4)
+        {
+            if (RoiHeads.MaskRoiSize != heads.MaskRoiSize) ignored.Add("RoiHeads.MaskRoiSize");
+            if (!RoiHeads.MaskLayers.SequenceEqual(heads.MaskLayers)) ignored.Add("RoiHeads.MaskLayers");
+            if (RoiHeads.MaskDilation != heads.MaskDilation) ignored.Add("RoiHeads.MaskDilation");
+            if (RoiHeads.RepresentationSize != heads.RepresentationSize) ignored.Add("RoiHeads.RepresentationSize");
+            if (Backbone.FpnOutChannels != backbone.FpnOutChannels) ignored.Add("Backbone.FpnOutChannels");
+        }
+        else if (Backbone.C4Res5Stride != backbone.C4Res5Stride) ignored.Add("Backbone.C4Res5Stride");
+        if (ignored.Count > 0)
+            throw new ArgumentException($"{Backbone.Architecture} does not use {string.Join(", ", ignored)}; remove {(ignored.Count == 1 ? "it" : "them")} from the config (or leave the default)");
+    }
+
     /// <summary>Checks the sizes that would otherwise fail deep inside the model with a shape error.</summary>
     public void Validate()
     {
@@ -195,6 +228,8 @@ public sealed record MaskRcnnConfig
             throw new ArgumentException($"Classes lists {Classes.Count} names but NumClasses is {NumClasses} (expected {NumClasses - 1} foreground classes)");
         if (Backbone.Depth is not (18 or 34 or 50 or 101))
             throw new ArgumentException($"Backbone.Depth must be 18, 34, 50 or 101; got {Backbone.Depth}");
+        if (Backbone.BlocksPerStage is { } blocks && (blocks.Count != 4 || blocks.Any(b => b < 1)))
+            throw new ArgumentException($"Backbone.BlocksPerStage must be null (the depth's standard counts) or 4 positive counts for layer1..layer4; got [{string.Join(",", blocks)}]");
         if (Backbone.Width < 1) throw new ArgumentException($"Backbone.Width must be positive; got {Backbone.Width}");
         if (Backbone.C4Res5Stride is not (1 or 2))
             throw new ArgumentException($"Backbone.C4Res5Stride must be 1 or 2; got {Backbone.C4Res5Stride}");
@@ -210,6 +245,11 @@ public sealed record MaskRcnnConfig
             if (Rpn.AnchorSizes[i].Count * Rpn.AspectRatios[i].Count != perLocation)
                 throw new ArgumentException("the shared RPN head needs the same number of anchors per location on every level");
         if (Transform.MinSize.Count == 0) throw new ArgumentException("Transform.MinSize needs at least one size");
+        if (Transform.IntensityMapping is { LowPercentile: var low, HighPercentile: var high } && !(low >= 0 && low < high && high <= 100))
+            throw new ArgumentException($"Transform.IntensityMapping needs 0 <= LowPercentile < HighPercentile <= 100; got {low} and {high}");
+        if (!(Transform.IntensityMapping.FixedMaximum > 0))
+            throw new ArgumentException($"Transform.IntensityMapping.FixedMaximum must be positive; got {Transform.IntensityMapping.FixedMaximum}");
+        RejectIgnoredFields();
         if (RoiHeads.BboxRegWeights.Count != 4) throw new ArgumentException("RoiHeads.BboxRegWeights needs 4 values (wx, wy, ww, wh)");
     }
 }

@@ -4,12 +4,35 @@ using static TorchSharp.torch;
 namespace MaskRcnn.Structures;
 
 /// <summary>
-/// The model's output for one image, in the original image's pixels, sorted by score descending:
-/// <c>Boxes</c> float32 [N,4] (x1,y1,x2,y2), <c>Scores</c> float32 [N], <c>Labels</c> int64 [N] in 1..K,
-/// <c>Masks</c> float32 [N,1,H,W] pasted mask probabilities (binarise at 0.5, as torchvision's users do).
+/// The model's output for one image in the <b>original image's frame</b>, sorted by score descending:
+/// <c>Boxes</c> float32 [N,4] (x1,y1,x2,y2) in original pixels, <c>Scores</c> float32 [N], <c>Labels</c> int64 [N] in
+/// 1..K, <c>Masks</c> float32 [N,1,H,W] mask probabilities pasted into the <see cref="ImageSize"/> frame (binarise
+/// above 0.5, as torchvision's references do). Built from <see cref="RoiDetections"/> by
+/// <c>GeneralizedRcnnTransform.Postprocess</c>; the two types are distinct so that no code can take resized-image
+/// boxes or M×M masks for original-image ones.
 /// </summary>
-public sealed record Detections(Tensor Boxes, Tensor Scores, Tensor Labels, Tensor Masks) : IDisposable
+/// <remarks>Ownership: an instance owns its four tensors (none is shared with another instance); disposing it frees them.</remarks>
+public sealed record Detections : IDisposable
 {
+    public Detections(Tensor boxes, Tensor scores, Tensor labels, Tensor masks, (long Height, long Width) imageSize)
+    {
+        long n = boxes.shape[0];
+        if (masks.dim() != 4 || masks.shape[0] != n || masks.shape[2] != imageSize.Height || masks.shape[3] != imageSize.Width)
+            throw new ArgumentException(
+                $"pasted masks must be [{n},1,{imageSize.Height},{imageSize.Width}] for {n} boxes in a {imageSize.Height}×{imageSize.Width} image; got [{string.Join(",", masks.shape)}]");
+        (Boxes, Scores, Labels, Masks, ImageSize) = (boxes, scores, labels, masks, imageSize);
+    }
+
+    public Tensor Boxes { get; }
+    public Tensor Scores { get; }
+    public Tensor Labels { get; }
+
+    /// <summary>[N,1,H,W] probabilities in the original image (H×W = <see cref="ImageSize"/>).</summary>
+    public Tensor Masks { get; }
+
+    /// <summary>The original image's (height, width): the frame of the boxes and masks.</summary>
+    public (long Height, long Width) ImageSize { get; }
+
     public long Count => Boxes.shape[0];
 
     public void Dispose()

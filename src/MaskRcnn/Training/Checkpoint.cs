@@ -8,115 +8,88 @@ using static TorchSharp.torch;
 namespace MaskRcnn.Training;
 
 /// <summary>
-/// Checkpoints in a run folder. Each is a folder <c>checkpoint-NNNNNNN</c> with <c>model.safetensors</c>
-/// (the model's state dict under torchvision names), <c>optimizer.safetensors</c> (momentum buffers by
-/// parameter name and the CPU generator state) and <c>checkpoint.json</c> (<see cref="CheckpointState"/>).
-/// A checkpoint is written under a temporary name, renamed when complete, and only then named in the
-/// <c>latest</c> file (itself replaced atomically); older checkpoints are deleted after that, so a crash
-/// at any moment leaves the last good checkpoint readable.
+/// Checkpoints in a run folder (<see cref="RunDirectory"/>). Each is a folder <c>checkpoint-NNNNNNN</c>
+/// (<see cref="CheckpointDirectory"/>) with <c>model.safetensors</c> (the model's state dict under torchvision names),
+/// <c>optimizer.safetensors</c> (momentum buffers by parameter name and the CPU generator state) and
+/// <c>checkpoint.json</c> (<see cref="CheckpointState"/>). A checkpoint is written under a temporary name, renamed when
+/// complete, and only then named in the <c>latest</c> file (itself replaced atomically); older checkpoints are deleted
+/// after that, so a crash at any moment leaves the last good checkpoint readable.
 /// </summary>
 public static class Checkpoint
 {
-    public const string ModelFile = "model.safetensors";
-    public const string OptimizerFile = "optimizer.safetensors";
-    public const string StateFile = "checkpoint.json";
-    public const string LatestFile = "latest";
     const string MomentumPrefix = "momentum/";
     const string GeneratorStateKey = "rng/torch_cpu";
 
     /// <summary>
-    /// Writes a checkpoint into <paramref name="runDirectory"/> and returns its folder. In a data-parallel run,
+    /// Writes a checkpoint into <paramref name="run"/> and returns its folder. In a data-parallel run,
     /// <paramref name="otherRankGenerators"/> are the CPU generator states of ranks 1, 2, … (rank 0's is this process's):
     /// their samplers drew different amounts, so a bit-exact resume needs each one.
     /// </summary>
-    public static string Save(string runDirectory, ITrainableDetector model, DetectionOptimizer optimizer, CheckpointState state,
+    public static string Save(RunDirectory run, ITrainableDetector model, DetectionOptimizer optimizer, CheckpointState state,
         IReadOnlyList<Tensor>? otherRankGenerators = null)
     {
-        Directory.CreateDirectory(runDirectory);
-        string final = FolderFor(runDirectory, state.Iteration);
-        string name = Path.GetFileName(final);
-        string temp = final + ".tmp";
-        if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
-        Directory.CreateDirectory(temp);
+        Directory.CreateDirectory(run.Path);
+        var final = run.Checkpoint(state.Iteration);
+        var temp = new CheckpointDirectory(final.Path + ".tmp");
+        if (Directory.Exists(temp.Path)) Directory.Delete(temp.Path, recursive: true);
+        Directory.CreateDirectory(temp.Path);
 
         using (var scope = torch.NewDisposeScope())
         {
-            SafeTensors.Save(Path.Combine(temp, ModelFile), model.StateDict());
+            SafeTensors.Save(temp.Model, model.StateDict());
             var optimizerTensors = optimizer.MomentumBuffers()
                 .ToDictionary(kv => MomentumPrefix + kv.Key, kv => kv.Value);
             optimizerTensors[GeneratorStateKey] = torch.Generator.Default.get_state();
             for (int r = 1; r <= (otherRankGenerators?.Count ?? 0); r++) optimizerTensors[RankGeneratorKey(r)] = otherRankGenerators![r - 1];
-            SafeTensors.Save(Path.Combine(temp, OptimizerFile), optimizerTensors);
+            SafeTensors.Save(temp.Optimizer, optimizerTensors);
         }
-        File.WriteAllText(Path.Combine(temp, StateFile), ToJson(state).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(temp.State, ToJson(state).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
 
-        if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
-        Directory.Move(temp, final);
-        string latestTemp = Path.Combine(runDirectory, LatestFile + ".tmp");
-        File.WriteAllText(latestTemp, name);
-        File.Move(latestTemp, Path.Combine(runDirectory, LatestFile), overwrite: true);
+        if (Directory.Exists(final.Path)) Directory.Delete(final.Path, recursive: true);
+        Directory.Move(temp.Path, final.Path);
+        string latestTemp = run.Latest + ".tmp";
+        File.WriteAllText(latestTemp, Path.GetFileName(final.Path));
+        File.Move(latestTemp, run.Latest, overwrite: true);
 
-        foreach (var old in Directory.GetDirectories(runDirectory, "checkpoint-*"))
-            if (Path.GetFileName(old) != name) Directory.Delete(old, recursive: true);
-        return final;
+        foreach (var old in run.CheckpointFolders())
+            if (Path.GetFileName(old) != Path.GetFileName(final.Path)) Directory.Delete(old, recursive: true);
+        return final.Path;
     }
 
-    /// <summary>The folder <see cref="Save"/> writes for the state after <paramref name="iteration"/> iterations.</summary>
-    public static string FolderFor(string runDirectory, int iteration) => Path.Combine(runDirectory, $"checkpoint-{iteration:D7}");
-
-    /// <summary>The folder of the latest complete checkpoint in a run folder, or null when there is none.</summary>
-    public static string? FindLatest(string runDirectory)
+    /// <summary>Reads only the state of a checkpoint (for rebuilding the model from its configuration).</summary>
+    public static CheckpointState ReadState(CheckpointDirectory checkpoint)
     {
-        string latest = Path.Combine(runDirectory, LatestFile);
-        if (!File.Exists(latest)) return null;
-        string dir = Path.Combine(runDirectory, File.ReadAllText(latest).Trim());
-        return File.Exists(Path.Combine(dir, StateFile)) ? dir : null;
-    }
-
-    /// <summary>A checkpoint folder given either itself or the run folder holding it (its latest checkpoint).</summary>
-    public static string Resolve(string checkpointOrRunDirectory)
-    {
-        if (File.Exists(Path.Combine(checkpointOrRunDirectory, StateFile))) return checkpointOrRunDirectory;
-        return FindLatest(checkpointOrRunDirectory)
-            ?? throw new FileNotFoundException($"{checkpointOrRunDirectory}: neither a checkpoint nor a run folder with one", checkpointOrRunDirectory);
-    }
-
-    /// <summary>Reads only the state of a checkpoint folder (for rebuilding the model from its configuration).</summary>
-    public static CheckpointState ReadState(string checkpointDirectory)
-    {
-        string path = Path.Combine(checkpointDirectory, StateFile);
-        if (!File.Exists(path)) throw new FileNotFoundException($"{checkpointDirectory}: not a checkpoint ({StateFile} missing)", path);
+        if (!checkpoint.IsComplete) throw new FileNotFoundException($"{checkpoint.Path}: not a checkpoint ({CheckpointDirectory.StateFile} missing)", checkpoint.State);
         try
         {
-            return FromJson(JsonNode.Parse(File.ReadAllText(path))!.AsObject());
+            return FromJson(JsonNode.Parse(File.ReadAllText(checkpoint.State))!.AsObject());
         }
         catch (Exception e) when (e is JsonException or NullReferenceException or InvalidOperationException or FormatException)
         {
-            throw new InvalidDataException($"{path}: malformed checkpoint state ({e.Message})", e);
+            throw new InvalidDataException($"{checkpoint.State}: malformed checkpoint state ({e.Message})", e);
         }
     }
 
     /// <summary>
     /// Restores model weights, momentum buffers and the CPU generator from a checkpoint (or a run folder's
-    /// latest checkpoint) and returns
-    /// its state; the caller positions its data stream at <see cref="CheckpointState.Data"/>. A data-parallel
-    /// <paramref name="rank"/> takes its own generator state.
+    /// latest checkpoint) and returns its state; the caller positions its data stream at <see cref="CheckpointState.Data"/>.
+    /// A data-parallel <paramref name="rank"/> takes its own generator state.
     /// </summary>
     public static CheckpointState Restore(string checkpointOrRunDirectory, ITrainableDetector model, DetectionOptimizer optimizer, int rank = 0)
     {
-        string checkpointDirectory = Resolve(checkpointOrRunDirectory);
-        var state = ReadState(checkpointDirectory);
+        var checkpoint = CheckpointDirectory.Resolve(checkpointOrRunDirectory);
+        var state = ReadState(checkpoint);
         using var scope = torch.NewDisposeScope();
-        var weights = SafeTensors.Load(Path.Combine(checkpointDirectory, ModelFile));
+        var weights = SafeTensors.Load(checkpoint.Model);
         try
         {
             model.LoadStateDict(weights);
         }
         catch (Exception e)
         {
-            throw new InvalidDataException($"{Path.Combine(checkpointDirectory, ModelFile)}: cannot load into the model: {e.Message}", e);
+            throw new InvalidDataException($"{checkpoint.Model}: cannot load into the model: {e.Message}", e);
         }
-        var optimizerTensors = SafeTensors.Load(Path.Combine(checkpointDirectory, OptimizerFile));
+        var optimizerTensors = SafeTensors.Load(checkpoint.Optimizer);
         optimizer.LoadMomentumBuffers(optimizerTensors
             .Where(kv => kv.Key.StartsWith(MomentumPrefix, StringComparison.Ordinal))
             .ToDictionary(kv => kv.Key[MomentumPrefix.Length..], kv => kv.Value));
@@ -124,7 +97,7 @@ public static class Checkpoint
         if (optimizerTensors.TryGetValue(generatorKey, out var generator))
             torch.Generator.Default.set_state(generator);
         else if (rank > 0)
-            throw new InvalidDataException($"{Path.Combine(checkpointDirectory, OptimizerFile)}: no generator state for rank {rank}; resume with the number of processes that wrote it ({state.WorldSize})");
+            throw new InvalidDataException($"{checkpoint.Optimizer}: no generator state for rank {rank}; resume with the number of processes that wrote it ({state.WorldSize})");
         return state;
     }
 

@@ -11,8 +11,9 @@ namespace MaskRcnn.Training;
 /// </summary>
 public interface ITrainableDetector
 {
-    /// <summary>The named loss terms (scalars) for a batch, computed in training mode.</summary>
-    Dictionary<string, Tensor> ComputeLosses(IReadOnlyList<Tensor> images, IReadOnlyList<TargetSet> targets);
+    /// <summary>The named loss terms (scalars) for a batch, computed in training mode. <paramref name="iteration"/>
+    /// (0-based) keys any randomness of the model's own (multi-scale sizes), so a resumed run repeats it.</summary>
+    Dictionary<string, Tensor> ComputeLosses(IReadOnlyList<Tensor> images, IReadOnlyList<TargetSet> targets, int iteration);
 
     /// <summary>All parameters with their state-dict names, frozen ones included (the optimizer filters them).</summary>
     IEnumerable<(string Name, Parameter Parameter)> NamedParameters();

@@ -8,12 +8,16 @@ namespace MaskRcnn.Training;
 /// <summary>Adapts an <c>nn.Module</c> and its loss function to <see cref="ITrainableDetector"/>.</summary>
 public sealed class ModuleDetector(
     nn.Module module,
-    Func<IReadOnlyList<Tensor>, IReadOnlyList<TargetSet>, Dictionary<string, Tensor>> computeLosses) : ITrainableDetector
+    Func<IReadOnlyList<Tensor>, IReadOnlyList<TargetSet>, int, Dictionary<string, Tensor>> computeLosses) : ITrainableDetector
 {
+    /// <summary>For a loss function that ignores the iteration.</summary>
+    public ModuleDetector(nn.Module module, Func<IReadOnlyList<Tensor>, IReadOnlyList<TargetSet>, Dictionary<string, Tensor>> computeLosses)
+        : this(module, (images, targets, _) => computeLosses(images, targets)) { }
+
     public nn.Module Module { get; } = module;
 
-    public Dictionary<string, Tensor> ComputeLosses(IReadOnlyList<Tensor> images, IReadOnlyList<TargetSet> targets) =>
-        computeLosses(images, targets);
+    public Dictionary<string, Tensor> ComputeLosses(IReadOnlyList<Tensor> images, IReadOnlyList<TargetSet> targets, int iteration) =>
+        computeLosses(images, targets, iteration);
 
     public IEnumerable<(string Name, Parameter Parameter)> NamedParameters() =>
         Module.named_parameters().Select(np => (np.name, np.parameter));

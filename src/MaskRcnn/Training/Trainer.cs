@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using MaskRcnn.Distributed;
 using MaskRcnn.Runtime;
+using MaskRcnn.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -15,6 +16,9 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
 {
     /// <summary>Receives a snapshot after every iteration.</summary>
     public IProgress<TrainingProgress>? Progress { get; init; }
+
+    /// <summary>Receives one-line notes as they happen (the measured speed and the time the run will take).</summary>
+    public Action<string>? Notice { get; init; }
 
     /// <summary>
     /// Evaluates the model (called in inference mode with the completed iteration count) and returns named
@@ -44,7 +48,7 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
         string? lastCheckpoint = null;
         if (resumeFrom is not null)
         {
-            lastCheckpoint = Checkpoint.Resolve(resumeFrom);
+            lastCheckpoint = CheckpointDirectory.Resolve(resumeFrom).Path;
             var state = Checkpoint.Restore(lastCheckpoint, model, optimizer, Communicator.Rank);
             if (state.WorldSize != Communicator.Size)
                 throw new InvalidOperationException($"{lastCheckpoint}: written by a run of {state.WorldSize} processes, resumed with {Communicator.Size}; " +
@@ -59,10 +63,10 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
         // In name order, the same on every rank.
         parallel.BroadcastFromRoot(model.StateDict().OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Value));
 
-        string metricsPath = Path.Combine(options.OutputDirectory, "metrics.jsonl");
+        string metricsPath = options.Run.MetricsLog;
         if (resumeFrom is not null && root) MetricsLog.DropAfter(metricsPath, start);
         using var metrics = root ? new MetricsLog(metricsPath) : null;
-        var tensorBoard = options.TensorBoard && root ? new TensorBoardLog(Path.Combine(options.OutputDirectory, "tensorboard")) : null;
+        var tensorBoard = options.TensorBoard && root ? new TensorBoardLog(options.Run.TensorBoard) : null;
         IReadOnlyDictionary<string, double>? lastMetrics = null;
         var clock = Stopwatch.StartNew();
         TimeSpan probeStart = TimeSpan.Zero;
@@ -80,9 +84,9 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
             try
             {
                 return lastCheckpoint = root
-                    ? Checkpoint.Save(options.OutputDirectory, model, optimizer,
+                    ? Checkpoint.Save(options.Run, model, optimizer,
                         new CheckpointState(completed, schedule, data.Position, torchSeed, options.ModelConfig, Communicator.Size), others)
-                    : Checkpoint.FolderFor(options.OutputDirectory, completed);
+                    : options.Run.Checkpoint(completed).Path;
             }
             finally
             {
@@ -137,6 +141,7 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
                         TimeBudget.TotalIterations(options.TimeBudget!.Value, clock.Elapsed, perIteration, completed, options.BudgetReserve));
                     schedule = options.Schedule.ScaledToIterations(Math.Max(length, completed));
                     lengthFixed = true;
+                    if (root) Notice?.Invoke($"measured {perIteration.TotalSeconds:0.###} s/iteration: {schedule.TotalIterations:N0} iterations fit the {options.TimeBudget.Value.TotalMinutes:0.##}-minute budget");
                 }
             }
 
@@ -149,7 +154,10 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
                 tensorBoard?.WriteTraining(entry);
             }
             TimeSpan? eta = lengthFixed ? clock.Elapsed / doneHere * (schedule.TotalIterations - completed) : null;
-            if (root) Progress?.Report(new TrainingProgress(completed, schedule.TotalIterations, clock.Elapsed, eta, lr, losses, total));
+            if (root && options.TimeBudget is null && resumeFrom is null && doneHere == EstimateAfter && Notice is not null)
+                Notice($"estimated time: {eta:hh\\:mm\\:ss} more for {schedule.TotalIterations - completed:N0} iterations ({clock.Elapsed.TotalSeconds / doneHere:0.###} s/iteration so far)");
+            // Until a time budget has fixed the length, the total is unknown (null), not the placeholder schedule's.
+            if (root) Progress?.Report(new TrainingProgress(completed, lengthFixed ? schedule.TotalIterations : null, clock.Elapsed, eta, lr, losses, total));
 
             if (Validate is not null && root && !last && options.ValidateEvery > 0 && completed % options.ValidateEvery == 0)
                 RunValidation(completed);
@@ -163,6 +171,9 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
         return new TrainingResult(iteration, schedule, final, clock.Elapsed, cancelled, lastMetrics);
     }
 
+    /// <summary>Iterations after which a run of known length prints its time estimate (the first ones warm caches).</summary>
+    const int EstimateAfter = 3;
+
     (IReadOnlyDictionary<string, double> Losses, double Total) Step(DetectionOptimizer optimizer, DataParallel parallel, int iteration, string? lastCheckpoint)
     {
         using var scope = torch.NewDisposeScope();
@@ -170,7 +181,7 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
         using var gcPause = Runtime.GcPause.Begin();
         try
         {
-            var terms = model.ComputeLosses(images, targets);
+            var terms = model.ComputeLosses(images, targets, iteration);
             if (terms.Count == 0) throw new InvalidOperationException("the model returned no loss terms");
             var values = new Dictionary<string, double>();
             Tensor? total = null;

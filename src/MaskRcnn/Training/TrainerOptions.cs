@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MaskRcnn.Weights;
 
 namespace MaskRcnn.Training;
 
@@ -9,7 +10,7 @@ public sealed record TrainerOptions
     public required LrSchedule Schedule { get; init; }
 
     /// <summary>Run folder for <c>metrics.jsonl</c>, checkpoints and TensorBoard events.</summary>
-    public required string OutputDirectory { get; init; }
+    public required RunDirectory Run { get; init; }
 
     public OptimizerSettings Optimizer { get; init; } = new();
 
@@ -37,7 +38,7 @@ public sealed record TrainerOptions
     /// <summary>Time kept free at the end of a budgeted run for the final checkpoint and validation.</summary>
     public TimeSpan BudgetReserve { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Also write TensorBoard event files into <c>OutputDirectory/tensorboard</c>.</summary>
+    /// <summary>Also write TensorBoard event files into the run folder's <c>tensorboard/</c>.</summary>
     public bool TensorBoard { get; init; } = false;
 
     /// <summary>Stored in checkpoints so that a model can be rebuilt from them.</summary>

@@ -2,7 +2,7 @@ namespace MaskRcnn.Training;
 
 /// <summary>A snapshot of a running training, reported after every iteration.</summary>
 /// <param name="Iteration">Iterations completed.</param>
-/// <param name="TotalIterations">The run's length (fixed after the speed probe when a time budget is set).</param>
+/// <param name="TotalIterations">The run's length; null while a time budget's speed probe has not fixed it yet.</param>
 /// <param name="Elapsed">Wall time since this process started training.</param>
 /// <param name="Eta">Estimated time to finish, from the mean speed of this process's iterations.</param>
 /// <param name="LearningRate">The rate used for the iteration just completed.</param>
@@ -10,7 +10,7 @@ namespace MaskRcnn.Training;
 /// <param name="TotalLoss">The weighted sum that was back-propagated.</param>
 public sealed record TrainingProgress(
     int Iteration,
-    int TotalIterations,
+    int? TotalIterations,
     TimeSpan Elapsed,
     TimeSpan? Eta,
     double LearningRate,

@@ -3,32 +3,113 @@ using MaskRcnn.Modeling;
 namespace MaskRcnn.Training;
 
 /// <summary>What a <see cref="TrainingRun"/> is asked to do: data, model, schedule and output.</summary>
-/// <param name="Images">Folder of the training images.</param>
-/// <param name="Annotations">COCO instances JSON of the training images.</param>
-/// <param name="ValImages">Folder of the validation images; with <paramref name="ValAnnotations"/> it enables validation.</param>
-/// <param name="ValAnnotations">COCO instances JSON of the validation images.</param>
-/// <param name="Output">Run folder for checkpoints, metrics, the final weights and the report.</param>
-/// <param name="Weights">Initial weights to fine-tune (class layers re-initialised when the class count differs); ignored on resume.</param>
-/// <param name="BatchSize">Images per iteration; the learning rate and run length follow it under the linear scaling rule.</param>
-/// <param name="LearningRate">Base learning rate instead of the scaled one.</param>
-/// <param name="Iterations">Run length instead of the scaled one.</param>
-/// <param name="Minutes">Time budget that fixes the run length after measuring the speed.</param>
-/// <param name="Resume">A checkpoint or run folder to continue from; its stored model config is used.</param>
-/// <param name="CheckpointEvery">Iterations between checkpoints (0: only at the end).</param>
-/// <param name="EvalEvery">Iterations between validations (0: only at the end).</param>
-/// <param name="LogEvery">Iterations between metrics lines.</param>
-/// <param name="NormWeightDecay">Weight decay of biases and norm weights; null for that of the weights.</param>
-/// <param name="ClipGradNorm">Clip the gradients' global norm to this; null for no clipping.</param>
-/// <param name="TensorBoard">Also write TensorBoard event files.</param>
-/// <param name="Seed">Seeds torch and the data order.</param>
-/// <param name="Workers">Data loading threads.</param>
-/// <param name="BaseConfig">Model config to train (its class count and names replaced by the data's), when no config file is given.</param>
-/// <param name="ConfigPath">Model config JSON file; it wins over everything but a resumed checkpoint's config.</param>
-/// <param name="Architecture">Architecture name (<see cref="MaskRcnnConfig.ArchitectureNames"/>) when nothing else gives a config; null for r50-fpn.</param>
-/// <param name="Comparisons">Validation images drawn next to their ground truth in the report.</param>
-public sealed record TrainingRequest(
-    string Images, string Annotations, string? ValImages, string? ValAnnotations, string Output,
-    string? Weights, int BatchSize, double? LearningRate, int? Iterations, double? Minutes, string? Resume,
-    int CheckpointEvery, int EvalEvery, int LogEvery, double? NormWeightDecay, double? ClipGradNorm,
-    bool TensorBoard, int Seed, int Workers, MaskRcnnConfig? BaseConfig = null, string? ConfigPath = null,
-    string? Architecture = null, int Comparisons = 8);
+public sealed record TrainingRequest
+{
+    /// <summary>The run length when none of <see cref="Iterations"/>, <see cref="Epochs"/> and <see cref="Minutes"/> is
+    /// given: twelve passes over the data (Detectron2's "1×" schedule is about 12 COCO epochs). The paper's 160k
+    /// iterations at batch 16 would take months on a laptop CPU.</summary>
+    public const int DefaultEpochs = 12;
+
+    /// <summary>Folder of the training images.</summary>
+    public required string Images { get; init; }
+
+    /// <summary>COCO instances JSON of the training images.</summary>
+    public required string Annotations { get; init; }
+
+    /// <summary>Folder of the validation images; with <see cref="ValAnnotations"/> it enables validation.</summary>
+    public string? ValImages { get; init; }
+
+    /// <summary>COCO instances JSON of the validation images.</summary>
+    public string? ValAnnotations { get; init; }
+
+    /// <summary>Run folder for checkpoints, metrics, the final weights and the report (<c>Weights.RunDirectory</c>).</summary>
+    public required string Output { get; init; }
+
+    /// <summary>Initial weights to fine-tune (a file, checkpoint or run folder; class layers re-initialised when the
+    /// class count differs); ignored on resume.</summary>
+    public string? Weights { get; init; }
+
+    /// <summary>Model config JSON file; it wins over everything but a resumed checkpoint's config.</summary>
+    public string? ConfigPath { get; init; }
+
+    /// <summary>Model config to train (its class count and names replaced by the data's), when no config file is given
+    /// and the weights carry none.</summary>
+    public MaskRcnnConfig? BaseConfig { get; init; }
+
+    /// <summary>Architecture name (<see cref="MaskRcnnConfig.ArchitectureNames"/>) when nothing else gives a config; null for r50-fpn.</summary>
+    public string? Architecture { get; init; }
+
+    /// <summary>
+    /// The short side images are trained and predicted at (stored in the config; the long-side cap scales with it as
+    /// torchvision's 800/1333). Null: a config that was written keeps its sizes; architecture defaults take the training
+    /// images' median short side, capped at 800 — never a blanket upsampling of small images to COCO's 800.
+    /// </summary>
+    public int? ImageSize { get; init; }
+
+    /// <summary>Test-time thresholds and counts stored in the run's config (validation and later predictions use them).</summary>
+    public InferenceSettings InferenceSettings { get; init; } = new();
+
+    /// <summary>Continue the run in <see cref="Output"/> from its latest checkpoint, bit for bit.</summary>
+    public bool Resume { get; init; }
+
+    /// <summary>Images per iteration; the learning rate follows it under the linear scaling rule.</summary>
+    public int BatchSize { get; init; } = 2;
+
+    /// <summary>Base learning rate instead of the scaled one (0.02 × batch / 16).</summary>
+    public double? LearningRate { get; init; }
+
+    /// <summary>Run length in iterations.</summary>
+    public int? Iterations { get; init; }
+
+    /// <summary>Run length in passes over the training data.</summary>
+    public int? Epochs { get; init; }
+
+    /// <summary>Time budget that fixes the run length after measuring the speed.</summary>
+    public double? Minutes { get; init; }
+
+    /// <summary>Iterations between checkpoints (0: only at the end).</summary>
+    public int CheckpointEvery { get; init; } = 500;
+
+    /// <summary>Iterations between validations (0: only at the end).</summary>
+    public int EvalEvery { get; init; }
+
+    /// <summary>Iterations between metrics lines.</summary>
+    public int LogEvery { get; init; } = 20;
+
+    /// <summary>Weight decay of biases and norm weights; null for that of the weights.</summary>
+    public double? NormWeightDecay { get; init; }
+
+    /// <summary>Clip the gradients' global norm to this; null for no clipping.</summary>
+    public double? ClipGradNorm { get; init; }
+
+    /// <summary>Also write TensorBoard event files.</summary>
+    public bool TensorBoard { get; init; }
+
+    /// <summary>Seeds torch, the data order, the augmentations and the multi-scale size choice.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Data loading threads.</summary>
+    public int Workers { get; init; } = 2;
+
+    /// <summary>Validation images drawn next to their ground truth in the report.</summary>
+    public int Comparisons { get; init; } = 8;
+
+    /// <summary>Checks what does not need the files; one message per problem.</summary>
+    /// <exception cref="InvalidTrainingRequestException">A value is out of range or two exclude each other.</exception>
+    public void Validate()
+    {
+        if (BatchSize < 1) throw new InvalidTrainingRequestException($"the batch size must be at least 1, got {BatchSize}");
+        if (Workers < 0) throw new InvalidTrainingRequestException($"the number of data loading workers must be 0 or more, got {Workers}");
+        int lengths = (Iterations is null ? 0 : 1) + (Epochs is null ? 0 : 1) + (Minutes is null ? 0 : 1);
+        if (lengths > 1) throw new InvalidTrainingRequestException("iterations, epochs and minutes exclude each other: give one run length");
+        if (Iterations is < 1) throw new InvalidTrainingRequestException($"iterations must be at least 1, got {Iterations}");
+        if (Epochs is < 1) throw new InvalidTrainingRequestException($"epochs must be at least 1, got {Epochs}");
+        if (Minutes is <= 0) throw new InvalidTrainingRequestException($"minutes must be positive, got {Minutes}");
+        if (LearningRate is <= 0) throw new InvalidTrainingRequestException($"the learning rate must be positive, got {LearningRate}");
+        if (ImageSize is < 32) throw new InvalidTrainingRequestException($"the image size must be at least 32 pixels, got {ImageSize}");
+        if (LogEvery < 1) throw new InvalidTrainingRequestException($"log-every must be at least 1, got {LogEvery}");
+        if (CheckpointEvery < 0 || EvalEvery < 0) throw new InvalidTrainingRequestException("checkpoint-every and eval-every must be 0 or more");
+        if ((ValImages is null) != (ValAnnotations is null))
+            throw new InvalidTrainingRequestException("validation images and annotations go together");
+    }
+}

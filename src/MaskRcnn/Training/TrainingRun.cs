@@ -1,10 +1,8 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using MaskRcnn.Data;
 using MaskRcnn.Data.Transforms;
 using MaskRcnn.Distributed;
 using MaskRcnn.Modeling;
-using MaskRcnn.Visualization;
 using MaskRcnn.Weights;
 using TorchSharp;
 
@@ -12,9 +10,9 @@ namespace MaskRcnn.Training;
 
 /// <summary>
 /// A whole training run as <c>maskrcnn train</c> and <c>demo</c> do it: dataset and loader (torchvision's horizontal
-/// flip), the model (fine-tuned from weights with the class layers re-initialised when the class count differs), the
-/// paper's schedule under the linear scaling rule, validation with COCO metrics, and the final weights, config and
-/// report.
+/// flip), the model (<see cref="ModelResolver"/> with the training policy: the data's classes, class layers of the
+/// initial weights re-initialised when the count differs), the paper's schedule under the linear scaling rule
+/// compressed to the run length, validation with COCO metrics, and the final weights, config and report.
 /// </summary>
 /// <remarks>
 /// Three steps (<see cref="Prepare"/>, <see cref="Train"/>, <see cref="Finish"/>) so that a caller can show a live
@@ -22,22 +20,20 @@ namespace MaskRcnn.Training;
 /// </remarks>
 public sealed class TrainingRun : IDisposable
 {
-    /// <summary>The final weights' file name in the run folder.</summary>
-    public const string FinalWeightsFile = "model_final.safetensors";
-
-    /// <summary>The model config's file name in the run folder.</summary>
-    public const string ConfigFile = "config.json";
+    // Keys of the deterministic streams a run draws from besides the data loader's.
+    const long StreamMultiScale = 3;
 
     readonly TrainingRequest request;
     readonly MaskRcnnModel model;
     readonly DataLoaderBatchSource batches;
     readonly CocoDataset? validation;
     readonly TrainerOptions options;
+    readonly Action<string>? notice;
     readonly ICommunicator communicator;
     ValidationOutcome? lastEvaluation;
 
     TrainingRun(TrainingRequest request, MaskRcnnConfig config, MaskRcnnModel model, DataLoaderBatchSource batches,
-        CocoDataset? validation, TrainerOptions options, ICommunicator communicator)
+        CocoDataset? validation, TrainerOptions options, Action<string>? notice, ICommunicator communicator)
     {
         this.communicator = communicator;
         this.request = request;
@@ -46,10 +42,15 @@ public sealed class TrainingRun : IDisposable
         this.batches = batches;
         this.validation = validation;
         this.options = options;
+        this.notice = notice;
+        Folder = new RunDirectory(request.Output);
     }
 
     /// <summary>The model config being trained: the chosen one with the training data's classes.</summary>
     public MaskRcnnConfig Config { get; }
+
+    /// <summary>The run folder's layout.</summary>
+    public RunDirectory Folder { get; }
 
     /// <summary>Trains, then writes the outputs: <see cref="Prepare"/>, <see cref="Train"/> and <see cref="Finish"/> in one call.</summary>
     /// <param name="request">What to train.</param>
@@ -57,60 +58,63 @@ public sealed class TrainingRun : IDisposable
     /// <param name="log">Receives the notes of <see cref="Prepare"/> and the run's summary (how it ended, the files
     /// written, the COCO summaries).</param>
     /// <param name="cancellation">Stops the run cleanly, after a checkpoint.</param>
+    /// <param name="overwrite">Start over in a run folder that already holds a run's files (deletes only those).</param>
     /// <param name="communicator">The data-parallel job this process is a rank of; null for a single process.</param>
     /// <param name="device">Where the model trains; null for the CPU.</param>
-    public static TrainingOutcome Run(TrainingRequest request, IProgress<TrainingProgress>? progress, TextWriter log, CancellationToken cancellation = default,
-        ICommunicator? communicator = null, torch.Device? device = null)
+    public static TrainingOutcome Run(TrainingRequest request, IProgress<TrainingProgress>? progress, TextWriter log,
+        CancellationToken cancellation = default, bool overwrite = false, ICommunicator? communicator = null, torch.Device? device = null)
     {
-        using var run = Prepare(request, log.WriteLine, communicator, device);
+        using var run = Prepare(request, log.WriteLine, overwrite, communicator, device);
         return run.Finish(run.Train(progress, cancellation), log);
     }
 
     /// <summary>
-    /// Seeds torch, opens the data, chooses the model config and builds the model (loading the initial weights).
+    /// Checks the request and the run folder, seeds torch, opens the data, resolves the model config and builds the
+    /// model (loading the initial weights), and plans the run length.
     /// </summary>
     /// <param name="request">What to train.</param>
-    /// <param name="notice">Receives one-line notes worth a user's attention while preparing (class-specific tensors
-    /// of the initial weights re-initialised for a different class count), as they happen; null to drop them.</param>
-    /// <exception cref="FileNotFoundException">The config file or the checkpoint to resume does not exist.</exception>
-    /// <exception cref="InvalidDataException">The config file is not a model config, or the checkpoint carries none.</exception>
+    /// <param name="notice">Receives one-line notes worth a user's attention as they happen (the planned length, the
+    /// time estimate once measured, re-initialised class layers); null to drop them.</param>
+    /// <param name="overwrite">Start over in a non-empty run folder: an earlier run's files there are deleted first
+    /// (nothing else is). Without it (and without <see cref="TrainingRequest.Resume"/>) a non-empty folder is refused.</param>
     /// <param name="communicator">The data-parallel job this process is a rank of (null: a single process): the
-    /// request's batch size is then per rank, the loader reads this rank's shard and the schedule follows the global batch.</param>
+    /// request's batch size is then per rank, the loader reads this rank's shard, the schedule follows the global batch,
+    /// and only rank 0 checks and clears the run folder and gives notices.</param>
     /// <param name="device">Where the model trains (null: the CPU); batches are moved there.</param>
-    /// <exception cref="InvalidTrainingRequestException">The architecture name is unknown.</exception>
+    /// <exception cref="FileNotFoundException">A file named by the request does not exist, or there is no checkpoint to resume.</exception>
+    /// <exception cref="InvalidDataException">A file is not what it should be (names it).</exception>
+    /// <exception cref="InvalidTrainingRequestException">The request cannot be carried out as given.</exception>
+    /// <exception cref="IOException">The run folder is not empty and neither resuming nor overwriting was asked for.</exception>
     /// <exception cref="NotSupportedException">A run of several processes with trainable BatchNorm.</exception>
-    public static TrainingRun Prepare(TrainingRequest request, Action<string>? notice = null, ICommunicator? communicator = null,
-        torch.Device? device = null)
+    public static TrainingRun Prepare(TrainingRequest request, Action<string>? notice = null, bool overwrite = false,
+        ICommunicator? communicator = null, torch.Device? device = null)
     {
         var r = request;
+        r.Validate();
         var comm = communicator ?? SingleProcessCommunicator.Instance;
         if (comm.Rank != 0) notice = null;
+        var run = new RunDirectory(r.Output);
+        // The run folder is shared by the ranks: one of them decides and clears it (a failure there aborts the job).
+        if (comm.Rank == 0) PrepareFolder(run, r.Resume, overwrite);
         torch.manual_seed(r.Seed);
         var dataset = CocoDataset.Open(r.Annotations, r.Images, new CocoDatasetOptions(RemoveImagesWithoutAnnotations: true));
-        var config = ConfigFor(r, dataset);
-        DistributedTraining.RequireSynchronisableNorm(config, comm.Size);
-        var model = new MaskRcnnModel(config);
+        var classes = Enumerable.Range(1, dataset.NumClasses - 1)
+            .Select(label => new ClassInfo(dataset.ClassNames[label], dataset.LabelToCategoryId(label))).ToList();
+        var model = CreateModel(r, run, dataset, classes, notice, out var config);
         try
         {
-            if (r.Weights is not null && r.Resume is null)
-            {
-                var skipped = model.LoadWeights(r.Weights, allowClassCountChange: true);
-                if (skipped.Count > 0) notice?.Invoke($"{skipped.Count} class-specific tensors re-initialised for {config.NumClasses} classes");
-            }
+            DistributedTraining.RequireSynchronisableNorm(config, comm.Size);
             if (device is not null) model.to(device);
             var loader = new DataLoader(dataset, r.BatchSize, shuffle: true, r.Seed, new RandomHorizontalFlip(0.5), r.Workers,
                 shard: new Shard(comm.Rank, comm.Size));
             var batches = new DataLoaderBatchSource(loader) { Device = device };
             try
             {
-                // The linear scaling rule follows the global batch, N ranks × the per-rank batch.
-                var schedule = LrSchedule.ScaledForBatch(r.BatchSize * comm.Size);
-                if (r.LearningRate is double lr) schedule = schedule with { BaseLearningRate = lr };
-                if (r.Iterations is int n) schedule = schedule.ScaledToIterations(n);
+                var schedule = PlanSchedule(r, loader, comm.Size, notice);
                 var options = new TrainerOptions
                 {
                     Schedule = schedule,
-                    OutputDirectory = r.Output,
+                    Run = run,
                     Optimizer = new OptimizerSettings(NormAndBiasWeightDecay: r.NormWeightDecay, ClipGradNorm: r.ClipGradNorm),
                     LogEvery = r.LogEvery,
                     CheckpointEvery = r.CheckpointEvery,
@@ -120,7 +124,7 @@ public sealed class TrainingRun : IDisposable
                     ModelConfig = JsonNode.Parse(config.ToJson()),
                 };
                 var validation = r.ValImages is not null && r.ValAnnotations is not null ? CocoDataset.Open(r.ValAnnotations, r.ValImages) : null;
-                return new TrainingRun(r, config, model, batches, validation, options, comm);
+                return new TrainingRun(r, config, model, batches, validation, options, notice, comm);
             }
             catch
             {
@@ -135,23 +139,139 @@ public sealed class TrainingRun : IDisposable
         }
     }
 
-    /// <summary>Runs the training loop, from scratch or from the request's checkpoint, validating as asked.</summary>
+    static void PrepareFolder(RunDirectory run, bool resume, bool overwrite)
+    {
+        if (resume)
+        {
+            if (run.LatestCheckpoint() is null)
+                throw new FileNotFoundException($"{run.Path}: no checkpoint to resume from (train without --resume to start a run)", run.Path);
+            return;
+        }
+        if (!Directory.Exists(run.Path) || !Directory.EnumerateFileSystemEntries(run.Path).Any()) return;
+        if (!overwrite)
+            throw new IOException(
+                $"{run.Path}: the output folder is not empty; use --resume to continue its run, --force to start over (its run files are replaced), or choose another --output");
+        run.RemoveOutputs();
+    }
+
+    static MaskRcnnModel CreateModel(TrainingRequest r, RunDirectory run, CocoDataset dataset, IReadOnlyList<ClassInfo> classes, Action<string>? notice,
+        out MaskRcnnConfig config)
+    {
+        if (r.Resume)
+        {
+            // The checkpoint's own config, weights restored by the trainer with the optimizer state.
+            using var resumed = ModelResolver.Resolve(new ModelRequest { Weights = run.Path });
+            config = resumed.Config;
+            if (config.NumClasses != classes.Count + 1)
+                throw new InvalidTrainingRequestException(
+                    $"{run.Path}: the checkpoint's model has {config.NumClasses - 1} classes but {r.Annotations} has {classes.Count}; resume with the same data");
+            return resumed.CreateModel(loadWeights: false);
+        }
+        ResolvedModel resolved;
+        try
+        {
+            resolved = ModelResolver.Resolve(new ModelRequest
+            {
+                Weights = r.Weights, ConfigPath = r.ConfigPath, BaseConfig = r.BaseConfig, Architecture = r.Architecture, DatasetClasses = classes,
+            });
+        }
+        catch (ArgumentException e) when (e is not InvalidTrainingRequestException)
+        {
+            throw new InvalidTrainingRequestException(e.Message, e);
+        }
+        using (resolved)
+        {
+            try
+            {
+                config = r.InferenceSettings.ApplyTo(WithImageSize(resolved, r.ImageSize, dataset, notice));
+            }
+            catch (ArgumentException e)
+            {
+                throw new InvalidTrainingRequestException(e.Message, e);
+            }
+            notice?.Invoke($"model: {DescribeArchitecture(config)} with {classes.Count} classes (config: {resolved.ConfigOrigin})");
+            var settled = config;
+            var model = resolved.CreateModel(_ => settled);
+            if (resolved.ReinitialisedKeys.Count > 0)
+                notice?.Invoke($"{resolved.ReinitialisedKeys.Count} class-specific tensors re-initialised for {config.NumClasses} classes");
+            return model;
+        }
+    }
+
+    /// <summary>torchvision's long-side cap relative to the short side (1333 / 800).</summary>
+    const double MaxSizeRatio = 1333.0 / 800.0;
+
+    /// <summary>The largest short side the data-driven default picks (COCO's; more only when asked for).</summary>
+    const int MaxDefaultImageSize = 800;
+
+    /// <summary>The training scale: <paramref name="imageSize"/> when given; for architecture defaults the training
+    /// images' median short side capped at 800; otherwise the written config's own sizes.</summary>
+    static MaskRcnnConfig WithImageSize(ResolvedModel resolved, int? imageSize, CocoDataset dataset, Action<string>? notice)
+    {
+        var config = resolved.Config;
+        int size;
+        if (imageSize is int given) size = given;
+        else if (resolved.ConfigSource is ModelResolver.ConfigSource.Architecture or ModelResolver.ConfigSource.ClassCount && dataset.Count > 0)
+        {
+            var sides = Enumerable.Range(0, dataset.Count).Select(i => Math.Min(dataset.ImageInfo(i).Width, dataset.ImageInfo(i).Height)).Order().ToList();
+            int median = sides[sides.Count / 2];
+            size = Math.Min(median, MaxDefaultImageSize);
+            notice?.Invoke($"image size: {size} px short side (the training images' median {median}{(median > MaxDefaultImageSize ? $", capped at {MaxDefaultImageSize}" : "")}); set --image-size to choose");
+        }
+        else return config;
+        return config with { Transform = config.Transform with { MinSize = [size], MaxSize = (int)Math.Round(size * MaxSizeRatio) } };
+    }
+
+    static string DescribeArchitecture(MaskRcnnConfig c) =>
+        $"ResNet-{c.Backbone.Depth}-{(c.Backbone.Architecture == Architecture.Fpn ? "FPN" : "C4")}";
+
+    /// <summary>
+    /// The paper's schedule under the linear scaling rule, compressed to the run length: <c>Iterations</c>,
+    /// <c>Epochs</c> × batches per epoch, a time budget (fixed after the speed probe), or by default
+    /// <see cref="TrainingRequest.DefaultEpochs"/> epochs. With several <paramref name="ranks"/> the loader is one
+    /// rank's shard: an iteration takes a batch on every rank, so an epoch is the shard's batch count.
+    /// </summary>
+    static LrSchedule PlanSchedule(TrainingRequest r, DataLoader loader, int ranks, Action<string>? notice)
+    {
+        // The linear scaling rule follows the global batch, N ranks × the per-rank batch.
+        var schedule = LrSchedule.ScaledForBatch(r.BatchSize * ranks);
+        if (r.LearningRate is double lr) schedule = schedule with { BaseLearningRate = lr };
+        int perEpoch = Math.Max(1, loader.BatchesPerEpoch);
+        string images = ranks > 1 ? $"{perEpoch} batches of {r.BatchSize} × {ranks} processes" : $"{perEpoch} batches of {r.BatchSize}";
+        if (r.Minutes is double minutes)
+        {
+            notice?.Invoke($"planned: as many iterations as fit in {minutes:0.##} minutes (measured after the first iterations), {images} per epoch");
+            return schedule;
+        }
+        int iterations = r.Iterations ?? (r.Epochs ?? TrainingRequest.DefaultEpochs) * perEpoch;
+        string why = r.Iterations is not null ? "as asked"
+            : r.Epochs is not null ? $"{r.Epochs} epochs of {images}"
+            : $"the default {TrainingRequest.DefaultEpochs} epochs of {images}; set --iterations, --epochs or --minutes";
+        notice?.Invoke($"planned: {iterations:N0} iterations ({why})");
+        return schedule.ScaledToIterations(iterations);
+    }
+
+    /// <summary>Runs the training loop, from scratch or from the run folder's checkpoint, validating as asked.</summary>
     /// <param name="progress">Receives a snapshot after every iteration; null for none.</param>
     /// <param name="cancellation">Stops the run cleanly, after a checkpoint.</param>
     public TrainingResult Train(IProgress<TrainingProgress>? progress, CancellationToken cancellation = default)
     {
-        var detector = new ModuleDetector(model, (images, targets) => model.ComputeLosses(images, targets));
+        // Several MinSize values: each iteration's size comes from a stream keyed by (seed, iteration), so a resumed
+        // run draws what the uninterrupted one would have drawn.
+        var detector = new ModuleDetector(model, (images, targets, iteration) => model.ComputeLosses(images, targets,
+            random: new Random((int)DeterministicRandom.ForKey(request.Seed, StreamMultiScale, iteration).NextUInt64())));
         return new Trainer(detector, batches, options)
         {
             Communicator = communicator,
             Progress = progress,
+            Notice = notice,
             Validate = validation is null ? null : _ =>
             {
                 using var noGrad = torch.no_grad();
                 lastEvaluation = RunReport.Validate(model, validation, request.Comparisons);
                 return lastEvaluation.FlatMetrics();
             },
-        }.Run(request.Resume, cancellation);
+        }.Run(request.Resume ? Folder.Path : null, cancellation);
     }
 
     /// <summary>
@@ -163,33 +283,31 @@ public sealed class TrainingRun : IDisposable
     public TrainingOutcome Finish(TrainingResult result, TextWriter log)
     {
         var r = request;
-        string weights = Path.Combine(r.Output, FinalWeightsFile);
-        string configPath = Path.Combine(r.Output, ConfigFile);
         // Every rank holds the same weights; rank 0 writes them.
-        if (communicator.Rank != 0) return new TrainingOutcome(result, weights, configPath, null);
-        model.SaveWeights(weights);
-        File.WriteAllText(configPath, Config.ToJson());
-        string? lossCurve = RunReport.WriteLossCurve(r.Output);
+        if (communicator.Rank != 0) return new TrainingOutcome(result, Folder.FinalWeights, Folder.Config, null);
+        ModelWeights.Save(model, Folder.FinalWeights);
+        File.WriteAllText(Folder.Config, Config.ToJson());
+        string? lossCurve = RunReport.WriteLossCurve(Folder);
         string ending = result.Cancelled ? "stopped"
             : result.Iterations < result.Schedule.TotalIterations ? "time budget used up" : "trained";
         log.WriteLine($"{ending} at iteration {result.Iterations} of {result.Schedule.TotalIterations} in {result.Elapsed:hh\\:mm\\:ss}");
         log.WriteLine($"checkpoint: {result.Checkpoint}");
-        log.WriteLine($"weights: {weights}");
-        log.WriteLine($"config: {configPath}");
-        log.WriteLine($"metrics log: {Path.Combine(r.Output, "metrics.jsonl")}");
+        log.WriteLine($"weights: {Folder.FinalWeights}");
+        log.WriteLine($"config: {Folder.Config}");
+        log.WriteLine($"metrics log: {Folder.MetricsLog}");
         if (lossCurve is not null) log.WriteLine($"loss curve: {lossCurve}");
         if (lastEvaluation is not null)
         {
-            RunReport.Write(r.Output, lastEvaluation, "Mask R-CNN training report",
+            RunReport.Write(Folder, lastEvaluation, "Mask R-CNN training report",
             [
                 new("training data", r.Annotations), new("validation data", r.ValAnnotations!),
                 new("iterations", $"{result.Iterations} of {result.Schedule.TotalIterations} (batch {r.BatchSize * communicator.Size}, base lr {result.Schedule.BaseLearningRate:G4})"),
                 new("training time (this process)", result.Elapsed.ToString(@"hh\:mm\:ss")),
             ], log);
-            log.WriteLine($"metrics: {Path.Combine(r.Output, "metrics.json")}");
-            log.WriteLine($"report: {Path.Combine(r.Output, "report.html")}");
+            log.WriteLine($"metrics: {Folder.MetricsSummary}");
+            log.WriteLine($"report: {Folder.Report}");
         }
-        return new TrainingOutcome(result, weights, configPath, lastEvaluation);
+        return new TrainingOutcome(result, Folder.FinalWeights, Folder.Config, lastEvaluation);
     }
 
     /// <summary>Releases the model and stops the data loader's workers.</summary>
@@ -197,49 +315,5 @@ public sealed class TrainingRun : IDisposable
     {
         batches.Dispose();
         model.Dispose();
-    }
-
-    static MaskRcnnConfig ConfigFor(TrainingRequest r, CocoDataset dataset)
-    {
-        if (r.Resume is not null)
-        {
-            var state = Checkpoint.ReadState(Checkpoint.Resolve(r.Resume));
-            return state.ModelConfig is null
-                ? throw new InvalidDataException($"{r.Resume}: the checkpoint has no model configuration")
-                : MaskRcnnConfig.FromJson(state.ModelConfig.ToJsonString());
-        }
-        // The config comes from, in order: the config file, the config stored with the weights, the architecture
-        // name (r50-fpn by default). Without weights the backbone trains from scratch, with BatchNorm2d as torchvision does.
-        MaskRcnnConfig baseConfig;
-        if (r.ConfigPath is not null)
-        {
-            if (!File.Exists(r.ConfigPath)) throw new FileNotFoundException($"{r.ConfigPath}: config file not found", r.ConfigPath);
-            try
-            {
-                baseConfig = MaskRcnnConfig.FromJson(File.ReadAllText(r.ConfigPath));
-            }
-            catch (JsonException e)
-            {
-                throw new InvalidDataException($"{r.ConfigPath}: not a model config ({e.Message})", e);
-            }
-        }
-        else if (r.BaseConfig is not null) baseConfig = r.BaseConfig;
-        else if (r.Weights is not null && r.Weights.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)
-            && SafeTensors.ReadMetadata(r.Weights).TryGetValue(MaskRcnnModel.ConfigMetadataKey, out var json))
-            baseConfig = MaskRcnnConfig.FromJson(json);
-        else
-        {
-            try
-            {
-                baseConfig = MaskRcnnConfig.ForArchitecture(r.Architecture ?? "r50-fpn", dataset.NumClasses, fromScratch: r.Weights is null);
-            }
-            catch (ArgumentException e)
-            {
-                throw new InvalidTrainingRequestException(e.Message, e);
-            }
-        }
-        var classes = Enumerable.Range(1, dataset.NumClasses - 1)
-            .Select(label => new ClassInfo(dataset.ClassNames[label], dataset.LabelToCategoryId(label))).ToList();
-        return baseConfig with { NumClasses = dataset.NumClasses, Classes = classes };
     }
 }

@@ -1,7 +1,9 @@
-using MaskRcnn.Training;
 using ScottPlot;
 
 namespace MaskRcnn.Visualization;
+
+/// <summary>One logged training iteration as the loss plot draws it: the total and each named term.</summary>
+public sealed record LossPoint(int Iteration, double TotalLoss, IReadOnlyDictionary<string, double> Losses);
 
 /// <summary>
 /// A PNG of the training losses over iterations: every loss term and the total, smoothed with TensorBoard's
@@ -20,7 +22,7 @@ public sealed record LossCurvePlot
 
     public string Title { get; init; } = "Training loss";
 
-    public void Save(IReadOnlyList<TrainingMetrics> metrics, string path)
+    public void Save(IReadOnlyList<LossPoint> metrics, string path)
     {
         if (metrics.Count == 0) throw new ArgumentException($"{path}: no training metrics to plot", nameof(metrics));
         if (Smoothing is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(Smoothing), Smoothing, "smoothing is a weight in [0, 1)");

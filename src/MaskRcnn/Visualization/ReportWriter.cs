@@ -21,10 +21,16 @@ public sealed record ReportContent
     /// <summary>COCOeval's <c>stats</c> (12 values, in its order) per IoU type.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<double>> CocoStats { get; init; } = new Dictionary<string, IReadOnlyList<double>>();
 
+    /// <summary>Per-class AP rows (box and mask, null where undefined), shown after the COCO metrics.</summary>
+    public IReadOnlyList<ReportClassAp> PerClassAp { get; init; } = [];
+
     public ReportImage? LossCurve { get; init; }
 
     public IReadOnlyList<ReportImage> Comparisons { get; init; } = [];
 }
+
+/// <summary>One row of the report's per-class AP table.</summary>
+public sealed record ReportClassAp(string Name, double? BboxAp, double? SegmAp);
 
 /// <summary>
 /// Writes a self-contained one-page <c>report.html</c>; images are referenced by paths relative to the report,
@@ -87,6 +93,13 @@ public static class ReportWriter
             }
             html.Append("</table>\n");
         }
+        if (content.PerClassAp.Count > 0)
+        {
+            html.Append("<h2>Per-class AP @[.50:.95]</h2>\n<table>\n<tr><th>class</th><th>bbox</th><th>segm</th></tr>\n");
+            foreach (var row in content.PerClassAp)
+                html.Append($"<tr><td>{E(row.Name)}</td><td>{Cell(row.BboxAp)}</td><td>{Cell(row.SegmAp)}</td></tr>\n");
+            html.Append("</table>\n");
+        }
         if (content.LossCurve is not null)
             html.Append($"<h2>Training loss</h2>\n{Figure(folder, content.LossCurve)}");
         if (content.Comparisons.Count > 0)
@@ -109,4 +122,6 @@ public static class ReportWriter
     }
 
     static string E(string s) => WebUtility.HtmlEncode(s);
+
+    static string Cell(double? v) => v is double d ? d.ToString("0.000", CultureInfo.InvariantCulture) : "–";
 }

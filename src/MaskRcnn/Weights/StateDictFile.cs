@@ -19,6 +19,9 @@ public static class StateDictFile
         }
         // torch.save writes a zip archive since torch 1.6; "PK\x03\x04" is its local-file-header signature.
         if (magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4) return ReadPickle(path);
+        // torch.save's format before torch 1.6: a bare protocol-2 pickle starting with the magic number (LONG1, 10 bytes).
+        if (magic[0] == 0x80 && magic[1] == 0x02 && magic[2] == 0x8a && magic[3] == 0x0a)
+            throw new InvalidDataException($"{path}: torch.save's legacy format (before torch 1.6), which cannot be read without Python; re-save it once with torch.save(torch.load(\"{Path.GetFileName(path)}\"), \"new.pth\")");
         return SafeTensors.Load(path);
     }
 

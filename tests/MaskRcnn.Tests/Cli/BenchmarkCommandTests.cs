@@ -125,7 +125,7 @@ public sealed class BenchmarkCommandTests : IDisposable
     (string Weights, string Config, string Image) TinyModelFiles()
     {
         string weights = temp.File("tiny.safetensors"), config = temp.File("tiny.json"), image = temp.File("image.png");
-        using (var model = new MaskRcnnModel(TinyModel.Config)) model.SaveWeights(weights);
+        using (var model = new MaskRcnnModel(TinyModel.Config)) ModelWeights.Save(model, weights);
         File.WriteAllText(config, TinyModel.Config.ToJson());
         var pixels = new byte[64 * 48 * 3];
         for (int i = 0; i < pixels.Length; i++) pixels[i] = (byte)(i * 7 % 251);

@@ -107,6 +107,20 @@ public class CommandLineTests
         Assert.Contains("/no/such/", line);
     }
 
+    [Theory]
+    [InlineData("train", "--train-images", "i", "--train-annotations", "a.json")]
+    [InlineData("demo")]
+    [InlineData("benchmark", "-w", "m.safetensors", "-i", "a.png")]
+    [InlineData("predict", "-w", "m.safetensors", "-i", "a.png")]
+    [InlineData("eval", "--gt", "g.json", "--results", "r.json")]
+    [InlineData("inspect", "-w", "m.safetensors", "-i", "a.png")]
+    public void EveryCommandRejectsANegativeThreadCountTheSameWay(params string[] args)
+    {
+        var (code, _, err) = CliRunner.Run([.. args, "--threads", "-1"]);
+        Assert.Equal(2, code);
+        Assert.Contains("--threads must be 0 or more, got -1", Assert.Single(CliRunner.Lines(err)));
+    }
+
     [Fact]
     public void ValidationNeedsImagesAndAnnotationsTogether()
     {

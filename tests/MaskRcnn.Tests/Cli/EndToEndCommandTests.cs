@@ -1,6 +1,7 @@
 using MaskRcnn.Data.Shapes;
 using MaskRcnn.Modeling;
 using MaskRcnn.Tests.Support;
+using MaskRcnn.Weights;
 using TorchSharp;
 
 namespace MaskRcnn.Tests.Cli;
@@ -26,7 +27,7 @@ public sealed class EndToEndCommandTests : IDisposable
         torch.manual_seed(5);
         using var model = new MaskRcnnModel(Tiny);
         string path = temp.File("tiny.safetensors");
-        model.SaveWeights(path);
+        ModelWeights.Save(model, path);
         return path;
     }
 
@@ -51,6 +52,22 @@ public sealed class EndToEndCommandTests : IDisposable
         Assert.True(again.ExitCode == 0, again.Err);
         Assert.Contains("at iteration 2 of 2", again.Out);
         Assert.Equal(2, File.ReadAllLines(temp.File("run", "metrics.jsonl")).Length);
+    }
+
+    [Fact]
+    public void TrainRefusesANonEmptyOutputUnlessResumingOrForced()
+    {
+        ShapesDataset.Generate(temp.File("data"), count: 2, seed: 3, imageSize: 64);
+        string[] common = ["train", "--train-images", temp.File("data", "images"), "--train-annotations", temp.File("data", "annotations.json"),
+            "-w", Weights(), "-o", temp.File("run"), "-b", "1", "--workers", "0", "--log-every", "1", "--iterations", "1"];
+        Assert.Equal(0, CliRunner.Run(common).ExitCode);
+        var refused = CliRunner.Run(common);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("not empty", Assert.Single(CliRunner.Lines(refused.Err)));
+        var forced = CliRunner.Run([.. common, "--force"]);
+        Assert.True(forced.ExitCode == 0, forced.Err);
+        Assert.Single(File.ReadAllLines(temp.File("run", "metrics.jsonl"))); // one run's log, not two appended
+        Assert.Equal(2, CliRunner.Run([.. common, "--force", "--resume"]).ExitCode);
     }
 
     [Fact]

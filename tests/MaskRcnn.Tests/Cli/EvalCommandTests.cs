@@ -6,7 +6,7 @@ namespace MaskRcnn.Tests.Cli;
 
 public sealed class EvalCommandTests(TinyPredictorFiles files) : IClassFixture<TinyPredictorFiles>
 {
-    static readonly string FixtureDir = Path.Combine(TestPaths.Shared, "fixtures", "coco-eval");
+    static readonly string FixtureDir = TestPaths.Fixture("coco-eval");
     static string Gt => Path.Combine(FixtureDir, "ground_truth.json");
     static string Detections => Path.Combine(FixtureDir, "detections.json");
 
@@ -34,11 +34,17 @@ public sealed class EvalCommandTests(TinyPredictorFiles files) : IClassFixture<T
         }
 
         var lines = CliRunner.Lines(stdout);
-        Assert.Equal(26, lines.Length);
+        Assert.Equal(26 + 2 + 5, lines.Length); // two summaries, then the per-class table: title, header, 5 categories
         Assert.Equal("IoU metric: bbox", lines[0]);
         Assert.Equal(" Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = 0.120", lines[1]);
         Assert.Equal("IoU metric: segm", lines[13]);
         Assert.Equal(" Average Recall     (AR) @[ IoU=0.50:0.95 | area= large | maxDets=100 ] = 0.783", lines[25]);
+        Assert.Equal("Per-class AP @[.50:.95]:", lines[26]);
+        Assert.Equal(["class1", "class3", "class7", "class18", "class44"], lines[28..].Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]));
+        // AP @[.50:.95] is the mean over categories of their APs (each has ground truth here): the printed rows must
+        // average to the summary's first number.
+        double meanBbox = lines[28..].Average(l => double.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[2], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(Math.Abs(meanBbox - expected["bbox"][0]) < 1e-3, $"mean of per-class bbox AP {meanBbox} vs AP {expected["bbox"][0]}");
     }
 
     [Fact]
@@ -48,7 +54,7 @@ public sealed class EvalCommandTests(TinyPredictorFiles files) : IClassFixture<T
         var (code, stdout, err) = CliRunner.Run("eval", "--gt", Gt, "--results", Detections, "--iou-type", "segm", "--json", json);
         Assert.True(code == 0, err);
         Assert.Equal(["segm"], ReadStats(json).Keys);
-        Assert.Equal(13, CliRunner.Lines(stdout).Length);
+        Assert.Equal(13 + 2 + 5, CliRunner.Lines(stdout).Length); // the segm summary and the per-class table
         Assert.Equal("IoU metric: segm", CliRunner.Lines(stdout)[0]);
     }
 
@@ -62,7 +68,7 @@ public sealed class EvalCommandTests(TinyPredictorFiles files) : IClassFixture<T
         var stats = ReadStats(json);
         Assert.Equal(["bbox", "segm"], stats.Keys);
         Assert.All(stats.Values, s => Assert.All(s, v => Assert.InRange(v, -1, 1)));
-        Assert.Equal(26, CliRunner.Lines(stdout).Length);
+        Assert.Equal(26 + 2 + 2, CliRunner.Lines(stdout).Length); // two summaries and the per-class table of the two classes
         Assert.Contains("eval 2/2", err);
         Assert.Contains("by the model config's classes", err);
     }

@@ -89,7 +89,7 @@ public sealed class InfoCommandTests(TinyPredictorFiles files) : IClassFixture<T
         var detector = new ModuleDetector(net, (_, _) => throw new InvalidOperationException("not trained here"));
         using var optimizer = new DetectionOptimizer(detector.NamedParameters(), new OptimizerSettings(), 0.01);
         var schedule = new LrSchedule(0.01, 100, 10, 0.001, [80], 0.1);
-        Checkpoint.Save(temp.Path, detector, optimizer, new CheckpointState(40, schedule, new DataPosition(5, 2, 3), 42, null));
+        Checkpoint.Save(new RunDirectory(temp.Path), detector, optimizer, new CheckpointState(40, schedule, new DataPosition(5, 2, 3), 42, null));
 
         var (code, output, err) = CliRunner.Run("info", "--weights", temp.Path, "--tensors");
         Assert.True(code == 0, err);

@@ -47,7 +47,8 @@ public sealed class InspectCommandTests(TinyPredictorFiles files) : IClassFixtur
         Assert.InRange(detections, 1, config.RoiHeads.DetectionsPerImage);
         Assert.Equal(detections, root.GetProperty("detections_shown").GetInt32());
         Assert.Equal(2 * config.RoiHeads.MaskRoiSize, root.GetProperty("mask_size").GetInt32()); // 28 for FPN
-        Assert.Equal(Math.Min(12, detections), root.GetProperty("masks_shown").GetInt32());
+        // The command's default is the library's (InspectionOptions.MaxMasks), not a second number of its own.
+        Assert.Equal(Math.Min(new MaskRcnn.Inference.InspectionOptions().MaxMasks, detections), root.GetProperty("masks_shown").GetInt32());
         Assert.Equal(Expected, root.GetProperty("files").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal([TinyPredictorFiles.Width, TinyPredictorFiles.Height], root.GetProperty("image_size").EnumerateArray().Select(e => e.GetInt32()));
         Assert.Equal([TinyPredictorFiles.Width / 2f, TinyPredictorFiles.Height / 2f], root.GetProperty("location").EnumerateArray().Select(e => e.GetSingle()));

@@ -50,6 +50,25 @@ public sealed class PredictCommandTests(TinyPredictorFiles files) : IClassFixtur
     }
 
     [Fact]
+    public void Test_time_settings_on_the_command_line_change_the_model_as_a_config_would()
+    {
+        string output = NewOutput();
+        var (code, _, err) = CliRunner.Run("predict", "-w", files.WeightsPath, "--input", files.ImageA, "-o", output,
+            "--detections-per-image", "3", "--rpn-post-nms-top-n", "50", "--score-threshold", "0");
+        Assert.True(code == 0, err);
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "scene_a.json")));
+        // The seeded model finds more than 3 (its config keeps 20), so exactly the 3 best remain, as with the setting in a config.
+        using var predictor = Predictor.Load(files.WeightsPath, adjustConfig: c => c with { RoiHeads = c.RoiHeads with { DetectionsPerImage = 3 }, Rpn = c.Rpn with { PostNmsTopNTest = 50 } });
+        var expected = predictor.Predict(files.ImageA);
+        Assert.Equal(3, expected.Count);
+        Assert.Equal(expected.Select(p => p.Score), doc.RootElement.EnumerateArray().Select(r => r.GetProperty("score").GetSingle()));
+
+        var bad = CliRunner.Run("predict", "-w", files.WeightsPath, "--input", files.ImageA, "-o", NewOutput(), "--detections-per-image", "0");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("DetectionsPerImage must be at least 1", bad.Err);
+    }
+
+    [Fact]
     public void A_folder_gives_one_json_and_png_per_image_numbered_by_numeric_stems_with_progress()
     {
         string images = Path.Combine(files.Folder, "numbered");

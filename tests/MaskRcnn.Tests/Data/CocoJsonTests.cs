@@ -8,7 +8,7 @@ namespace MaskRcnn.Tests.Data;
 
 public sealed class CocoJsonTests : IDisposable
 {
-    static readonly string FixtureDir = Path.Combine(TestPaths.Shared, "fixtures", "coco-eval");
+    static readonly string FixtureDir = TestPaths.Fixture("coco-eval");
     static string GroundTruthPath => Path.Combine(FixtureDir, "ground_truth.json");
     static string DetectionsPath => Path.Combine(FixtureDir, "detections.json");
 

@@ -110,7 +110,7 @@ public class MaskApiTests
     [Fact]
     public void SharedFixture_PolygonAndRleGroundTruth_AreaAndBboxMatchPycocotools()
     {
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.Shared, "fixtures", "coco-eval", "ground_truth.json")));
+        using var doc = JsonDocument.Parse(File.ReadAllText(TestPaths.Fixture("coco-eval", "ground_truth.json")));
         var sizes = doc.RootElement.GetProperty("images").EnumerateArray()
             .ToDictionary(i => i.GetProperty("id").GetInt64(), i => (H: i.GetProperty("height").GetInt32(), W: i.GetProperty("width").GetInt32()));
         int polygons = 0, crowds = 0;
@@ -143,7 +143,7 @@ public class MaskApiTests
     [Fact]
     public void SharedFixture_CompressedDetections_RoundTripAndDecodeToTheirRectangles()
     {
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.Shared, "fixtures", "coco-eval", "detections.json")));
+        using var doc = JsonDocument.Parse(File.ReadAllText(TestPaths.Fixture("coco-eval", "detections.json")));
         int rectangles = 0;
         foreach (var det in doc.RootElement.EnumerateArray())
         {

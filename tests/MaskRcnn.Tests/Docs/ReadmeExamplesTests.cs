@@ -3,6 +3,7 @@ using MaskRcnn.Data.Shapes;
 using MaskRcnn.Modeling;
 using MaskRcnn.Tests.Cli;
 using MaskRcnn.Tests.Support;
+using MaskRcnn.Weights;
 using TorchSharp;
 
 namespace MaskRcnn.Tests.Docs;
@@ -36,7 +37,7 @@ public sealed class ReadmeExamplesTests : IDisposable
     public void The_readme_shows_every_sub_command()
     {
         var shown = Examples().Select(l => l.Split(' ')[1]).ToHashSet();
-        foreach (var name in new[] { "demo", "train", "predict", "eval", "inspect", "info", "benchmark" })
+        foreach (var name in new[] { "demo", "convert", "train", "predict", "eval", "inspect", "info", "benchmark" })
             Assert.Contains(name, shown);
     }
 
@@ -56,6 +57,7 @@ public sealed class ReadmeExamplesTests : IDisposable
         }
         Assert.True(File.Exists(temp.File("predictions", "scene_a.json")));
         Assert.True(File.Exists(temp.File("stats.json")));
+        Assert.True(File.Exists(temp.File("nuclei", "train.json")));
         Assert.True(File.Exists(temp.File("runs", "shapes", "model_final.safetensors")));
         Assert.True(File.Exists(temp.File("maskrcnn-demo", "report.html")));
         Assert.True(Directory.EnumerateFiles(temp.File("maskrcnn-demo", "val_overlays"), "*.png").Any());
@@ -73,11 +75,19 @@ public sealed class ReadmeExamplesTests : IDisposable
     {
         ShapesDataset.Generate(temp.File("shapes", "train"), count: 4, seed: 1, imageSize: 64);
         ShapesDataset.Generate(temp.File("shapes", "val"), count: 2, seed: 2, imageSize: 64);
+        // One sample folder of the shipped nuclei example (Data Science Bowl layout).
+        string sample = Directory.GetDirectories(Path.Combine(TestPaths.RepoRoot, "examples", "nuclei", "train")).Order(StringComparer.Ordinal).First();
+        foreach (var file in Directory.GetFiles(sample, "*.png", SearchOption.AllDirectories))
+        {
+            string copy = temp.File("nuclei", "train", Path.GetFileName(sample), Path.GetRelativePath(sample, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(file, copy);
+        }
         Directory.CreateDirectory(temp.File("photos"));
         File.Copy(temp.File("shapes", "val", "images", "000001.png"), temp.File("photos", "scene_a.png"));
         File.Copy(temp.File("shapes", "val", "images", "000002.png"), temp.File("photos", "scene_b.png"));
-        File.Copy(Path.Combine(TestPaths.Shared, "fixtures", "coco-eval", "ground_truth.json"), temp.File("instances_val.json"));
-        File.Copy(Path.Combine(TestPaths.Shared, "fixtures", "coco-eval", "detections.json"), temp.File("detections.json"));
+        File.Copy(TestPaths.Fixture("coco-eval", "ground_truth.json"), temp.File("instances_val.json"));
+        File.Copy(TestPaths.Fixture("coco-eval", "detections.json"), temp.File("detections.json"));
         var config = MaskRcnnConfig.ResNet18Fpn(numClasses: 4) with
         {
             Backbone = new BackboneConfig { Depth = 18, Width = 8, FpnOutChannels = 16 },
@@ -87,6 +97,6 @@ public sealed class ReadmeExamplesTests : IDisposable
         };
         torch.manual_seed(11);
         using var model = new MaskRcnnModel(config);
-        model.SaveWeights(temp.File("model.safetensors"));
+        ModelWeights.Save(model, temp.File("model.safetensors"));
     }
 }

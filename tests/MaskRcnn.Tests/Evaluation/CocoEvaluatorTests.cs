@@ -9,7 +9,7 @@ namespace MaskRcnn.Tests.Evaluation;
 
 public class CocoEvaluatorTests(ITestOutputHelper output)
 {
-    static readonly string FixtureDir = Path.Combine(TestPaths.Shared, "fixtures", "coco-eval");
+    static readonly string FixtureDir = TestPaths.Fixture("coco-eval");
 
     /// <summary>The shared fixture's 12 stats were printed by pycocotools' COCOeval on the same two files.</summary>
     [Theory]

@@ -85,7 +85,7 @@ public sealed class PredictorTests(TinyPredictorFiles files) : IClassFixture<Tin
     public void Without_class_names_labels_are_their_own_names_and_category_ids()
     {
         using var model = new MaskRcnnModel(TinyPredictorFiles.Config with { Classes = [] });
-        model.LoadWeights(files.WeightsPath);
+        ModelWeights.Load(model, files.WeightsPath);
         using var predictor = new Predictor(model);
         Assert.All(predictor.Predict(files.ImageA), p => Assert.Equal((p.Label.ToString(), (long)p.Label), (p.ClassName, p.CategoryId)));
     }
@@ -108,7 +108,7 @@ public sealed class PredictorTests(TinyPredictorFiles files) : IClassFixture<Tin
     {
         string coco = Path.Combine(files.Folder, "looks-like-coco.json");
         File.WriteAllText(coco, """{"images": [], "annotations": [], "NumClasses": 3}""");
-        var e = Assert.Throws<InvalidDataException>(() => ModelConfigResolver.ReadConfigFile(coco));
+        var e = Assert.Throws<InvalidDataException>(() => ModelResolver.ReadConfigFile(coco));
         Assert.StartsWith(coco, e.Message);
         Assert.Contains("images", e.Message);
     }

@@ -1,6 +1,7 @@
 using MaskRcnn.Data.Images;
 using MaskRcnn.Modeling;
 using MaskRcnn.Tests.Support;
+using MaskRcnn.Weights;
 using TorchSharp;
 
 namespace MaskRcnn.Tests.Inference;
@@ -28,7 +29,7 @@ public sealed class TinyPredictorFiles : IDisposable
 
     public string Folder => temp.Path;
 
-    /// <summary>Weights with the config in their metadata (<see cref="MaskRcnnModel.SaveWeights"/>).</summary>
+    /// <summary>Weights with the config in their metadata (<see cref="ModelWeights.Save"/>).</summary>
     public string WeightsPath { get; }
 
     public string ConfigPath { get; }
@@ -51,7 +52,7 @@ public sealed class TinyPredictorFiles : IDisposable
             using var g = new torch.Generator(20261127);
             using (torch.no_grad())
                 foreach (var p in model.parameters()) p.copy_(torch.randn(p.shape, generator: g) * 0.05);
-            model.SaveWeights(WeightsPath);
+            ModelWeights.Save(model, WeightsPath);
         }
         File.WriteAllText(ConfigPath, Config.ToJson());
         Directory.CreateDirectory(ImageFolder);
@@ -62,7 +63,7 @@ public sealed class TinyPredictorFiles : IDisposable
     public MaskRcnnModel LoadModel()
     {
         var model = new MaskRcnnModel(Config);
-        model.LoadWeights(WeightsPath);
+        ModelWeights.Load(model, WeightsPath);
         return model;
     }
 

@@ -15,7 +15,7 @@ public sealed class WeightsSourceTests(TinyPredictorFiles files) : IClassFixture
         var source = WeightsSource.Open(files.WeightsPath);
         Assert.Equal(WeightsFormat.SafeTensors, source.Format);
         Assert.Equal(new FileInfo(files.WeightsPath).Length, source.SizeBytes);
-        Assert.Contains(MaskRcnnModel.ConfigMetadataKey, source.Metadata.Keys);
+        Assert.Contains(ModelWeights.ConfigMetadataKey, source.Metadata.Keys);
         Assert.Equal(TinyPredictorFiles.Config.ToJson(), source.EmbeddedConfig!.ToJson());
         Assert.Null(source.Checkpoint);
     }
@@ -49,12 +49,12 @@ public sealed class WeightsSourceTests(TinyPredictorFiles files) : IClassFixture
         var detector = new ModuleDetector(model, (_, _) => throw new InvalidOperationException("not trained here"));
         using var optimizer = new DetectionOptimizer(detector.NamedParameters(), new OptimizerSettings(), 0.01);
         var config = System.Text.Json.Nodes.JsonNode.Parse(TinyPredictorFiles.Config.ToJson());
-        string checkpoint = Checkpoint.Save(run, detector, optimizer,
+        string checkpoint = Checkpoint.Save(new RunDirectory(run), detector, optimizer,
             new CheckpointState(3, new LrSchedule(0.01, 10, 1, 0.1, [8], 0.1), new DataPosition(0, 0, 3), 1, config));
 
         var source = WeightsSource.Open(run);
-        Assert.Equal(Path.Combine(checkpoint, Checkpoint.ModelFile), source.Path);
-        Assert.Equal(3, source.Checkpoint!.Iteration);
+        Assert.Equal(Path.Combine(checkpoint, CheckpointDirectory.ModelFile), source.Path);
+        Assert.Equal(3, Checkpoint.ReadState(source.Checkpoint!).Iteration);
         Assert.Equal(TinyPredictorFiles.Config.ToJson(), source.EmbeddedConfig!.ToJson());
         using var predictor = Predictor.Load(run);
         Assert.NotEmpty(predictor.Predict(files.ImageA));

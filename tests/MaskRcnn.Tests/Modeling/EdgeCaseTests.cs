@@ -13,7 +13,7 @@ public sealed class EdgeCaseTests
     public void Predict_with_no_detection_returns_empty_results_of_the_right_shapes()
     {
         using var model = new MaskRcnnModel(TinyModel.Config with { RoiHeads = TinyModel.Config.RoiHeads with { ScoreThresh = 1.0 } });
-        model.LoadWeights(TinyModel.WeightsPath);
+        ModelWeights.Load(model, TinyModel.WeightsPath);
         using var g = new Generator(1);
         using var image = rand([3, 40, 60], generator: g);
         var d = Assert.Single(model.Predict([image]));

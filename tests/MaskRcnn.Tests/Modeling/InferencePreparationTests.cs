@@ -2,6 +2,7 @@ using MaskRcnn.Modeling;
 using MaskRcnn.Modeling.Backbone;
 using MaskRcnn.Runtime;
 using MaskRcnn.Structures;
+using MaskRcnn.Weights;
 using static TorchSharp.torch;
 
 namespace MaskRcnn.Tests.Modeling;
@@ -30,7 +31,7 @@ public sealed class InferencePreparationTests
         model.PrepareForInference(foldBatchNorm: true, InferencePrecision.Fp32);
         string path = Path.Combine(Path.GetTempPath(), $"prepared-{Guid.NewGuid():N}.safetensors");
 
-        var save = Assert.Throws<InvalidOperationException>(() => model.SaveWeights(path));
+        var save = Assert.Throws<InvalidOperationException>(() => ModelWeights.Save(model, path));
         Assert.Contains("prepared for inference", save.Message);
         Assert.False(File.Exists(path));
 

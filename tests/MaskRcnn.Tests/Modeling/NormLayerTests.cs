@@ -1,4 +1,5 @@
 using MaskRcnn.Modeling;
+using MaskRcnn.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -33,12 +34,12 @@ public class NormLayerTests
         Assert.True(runningMean.abs().sum().item<float>() > 0);
 
         var path = Path.Combine(Directory.CreateTempSubdirectory().FullName, "bn.safetensors");
-        trained.SaveWeights(path);
+        ModelWeights.Save(trained, path);
         using var frozen = new MaskRcnnModel(Tiny(NormKind.FrozenBatchNorm));
-        frozen.LoadWeights(path);
+        ModelWeights.Load(frozen, path);
         // And back into a BatchNorm2d model, counters included (a resumed from-scratch run).
         using var reloaded = new MaskRcnnModel(Tiny(NormKind.BatchNorm));
-        reloaded.LoadWeights(path);
+        ModelWeights.Load(reloaded, path);
         Assert.Equal(trained.state_dict()["backbone.body.bn1.num_batches_tracked"].item<long>(),
             reloaded.state_dict()["backbone.body.bn1.num_batches_tracked"].item<long>());
         Assert.Equal(1, reloaded.state_dict()["backbone.body.bn1.num_batches_tracked"].item<long>());

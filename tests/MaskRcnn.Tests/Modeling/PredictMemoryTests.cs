@@ -1,3 +1,4 @@
+using MaskRcnn.Modeling;
 using TorchSharp;
 
 namespace MaskRcnn.Tests.Modeling;
@@ -27,9 +28,17 @@ public sealed class PredictMemoryTests
         var outputs = TinyModel.Outputs();
         var images = TinyModel.Images(outputs);
         var stages = new List<string>();
-        model.StageTimed = (stage, elapsed) => { Assert.True(elapsed >= TimeSpan.Zero); stages.Add(stage); };
-        foreach (var d in model.Predict(images)) d.Dispose();
+        foreach (var d in model.Predict(images, new StageList(stages))) d.Dispose();
         Assert.Equal(["transform", "backbone", "fpn", "rpn", "box_head", "mask_head", "postprocess"], stages);
         foreach (var t in outputs.Values.Concat(images)) t.Dispose();
+    }
+
+    sealed class StageList(List<string> stages) : IInferenceObserver
+    {
+        public void StageCompleted(string stage, TimeSpan elapsed)
+        {
+            Assert.True(elapsed >= TimeSpan.Zero);
+            stages.Add(stage);
+        }
     }
 }

@@ -1,4 +1,5 @@
 using MaskRcnn.Modeling;
+using MaskRcnn.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -67,9 +68,9 @@ public sealed class ResNetC4Tests
         try
         {
             using var a = Build(1);
-            a.SaveWeights(path);
+            ModelWeights.Save(a, path);
             using var b = new MaskRcnnModel(SmallC4(1));
-            b.LoadWeights(path);
+            ModelWeights.Load(b, path);
             foreach (var (k, v) in a.state_dict()) Assert.True(v.allclose(b.state_dict()[k], 0, 0), k);
             using var image = Image();
             var da = a.Predict([image]);

@@ -22,7 +22,7 @@ internal static class TinyModel
     public static MaskRcnnModel Load()
     {
         var model = new MaskRcnnModel(Config);
-        model.LoadWeights(WeightsPath);
+        ModelWeights.Load(model, WeightsPath);
         return model;
     }
 

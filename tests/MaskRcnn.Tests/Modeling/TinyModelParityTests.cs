@@ -17,8 +17,8 @@ public sealed class TinyModelParityTests : IClassFixture<TinyModelParityTests.Ru
     public sealed class Run : IDisposable
     {
         public Dictionary<string, Tensor> Expected { get; } = TinyModel.Outputs();
-        internal ModelTrace Trace { get; }
-        internal ModelTrace FoldedTrace { get; }
+        internal InferenceTrace Trace { get; }
+        internal InferenceTrace FoldedTrace { get; }
         internal MaskRcnnModel Model { get; } = TinyModel.Load();
 
         public Run()
@@ -33,7 +33,7 @@ public sealed class TinyModelParityTests : IClassFixture<TinyModelParityTests.Ru
             foreach (var im in images) im.Dispose();
         }
 
-        internal ModelTrace TraceOf(bool folded) => folded ? FoldedTrace : Trace;
+        internal InferenceTrace TraceOf(bool folded) => folded ? FoldedTrace : Trace;
 
         public void Dispose()
         {

@@ -1,15 +1,12 @@
 namespace MaskRcnn.Tests.Support;
 
-/// <summary>Locates the repository's fixtures and the project's shared/ folder (a sibling of the clone).</summary>
+/// <summary>Locates the repository's committed fixtures (a clone needs nothing beside it).</summary>
 public static class TestPaths
 {
     public static string RepoRoot { get; } = FindRepoRoot();
 
     /// <summary><c>tests/fixtures</c>: committed fixtures and the scripts that generate them.</summary>
     public static string Fixtures => Path.Combine(RepoRoot, "tests", "fixtures");
-
-    /// <summary><c>../shared</c> beside the clone, as laid out for developers and CI.</summary>
-    public static string Shared => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared"));
 
     public static string Fixture(params string[] parts) => Path.Combine([Fixtures, .. parts]);
 

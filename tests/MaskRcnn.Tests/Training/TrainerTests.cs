@@ -1,4 +1,5 @@
 using MaskRcnn.Tests.Support;
+using MaskRcnn.Weights;
 using System.Text.Json.Nodes;
 using MaskRcnn.Training;
 using TorchSharp;
@@ -20,7 +21,7 @@ public sealed class TrainerTests : IDisposable
     TrainerOptions Options(string name, int total) => new()
     {
         Schedule = Schedule(total),
-        OutputDirectory = Path.Combine(root, name),
+        Run = new RunDirectory(Path.Combine(root, name)),
         LogEvery = 2,
         ModelConfig = new JsonObject { ["hidden"] = 8 },
     };
@@ -70,10 +71,10 @@ public sealed class TrainerTests : IDisposable
         Assert.Contains("iteration 5", e.Message);
         Assert.Contains("loss_box_reg", e.Message);
 
-        string latest = Checkpoint.FindLatest(options.OutputDirectory)!;
+        string latest = options.Run.LatestCheckpoint()!.Path;
         Assert.Equal(e.LastGoodCheckpoint, latest);
-        Assert.Equal(4, Checkpoint.ReadState(latest).Iteration);
-        Assert.False(Directory.Exists(Path.Combine(options.OutputDirectory, "checkpoint-0000002")));
+        Assert.Equal(4, Checkpoint.ReadState(new CheckpointDirectory(latest)).Iteration);
+        Assert.False(Directory.Exists(Path.Combine(options.Run.Path, "checkpoint-0000002")));
     }
 
     [Fact]
@@ -89,7 +90,7 @@ public sealed class TrainerTests : IDisposable
 
         Assert.Equal([2, 4, 5], validatedAt);
         Assert.Equal(0.05, result.FinalMetrics!["bbox_AP"], 12);
-        string path = Path.Combine(options.OutputDirectory, "metrics.jsonl");
+        string path = Path.Combine(options.Run.Path, "metrics.jsonl");
         var train = MetricsLog.ReadTraining(path);
         Assert.Equal([2, 4, 5], train.Select(m => m.Iteration));
         // The logged rate is the one used by the logged (1-based) iteration.
@@ -101,6 +102,25 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void ProgressShowsThePlannedLengthOrNoneWhileABudgetIsStillMeasuring()
+    {
+        var planned = new List<int?>();
+        new Trainer(new TinyDetector(seed: 3).Detector, new SyntheticBatches(7), Options("planned", 4)) { Progress = new Collect(planned) }.Run();
+        Assert.Equal([4, 4, 4, 4], planned);
+
+        var budgeted = new List<int?>();
+        var options = Options("budgeted", 640_000) with { TimeBudget = TimeSpan.FromSeconds(1), BudgetReserve = TimeSpan.FromHours(1), SpeedProbeIterations = 2 };
+        new Trainer(new TinyDetector(seed: 3).Detector, new SyntheticBatches(7), options) { Progress = new Collect(budgeted) }.Run();
+        // Never the placeholder schedule's 640,000: unknown until the probe (iterations 1-2), then the fixed length.
+        Assert.Equal([null, null, 3], budgeted);
+    }
+
+    sealed class Collect(List<int?> totals) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => totals.Add(value.TotalIterations);
+    }
+
+    [Fact]
     public void TimeBudgetFixesTheRunLength()
     {
         var tiny = new TinyDetector(seed: 3);
@@ -109,7 +129,7 @@ public sealed class TrainerTests : IDisposable
         var result = new Trainer(tiny.Detector, new SyntheticBatches(7), options).Run();
         Assert.Equal(3, result.Iterations);
         Assert.Equal(3, result.Schedule.TotalIterations);
-        Assert.Equal(3, Checkpoint.ReadState(result.Checkpoint).Schedule.TotalIterations);
+        Assert.Equal(3, Checkpoint.ReadState(new CheckpointDirectory(result.Checkpoint)).Schedule.TotalIterations);
     }
 
     [Fact]
@@ -124,7 +144,7 @@ public sealed class TrainerTests : IDisposable
         Assert.True(result.Iterations < result.Schedule.TotalIterations, $"{result.Iterations} of {result.Schedule.TotalIterations}");
         Assert.InRange(result.Iterations, 4, 20);
         Assert.Equal(1, validations);
-        Assert.Equal(result.Iterations, Checkpoint.ReadState(result.Checkpoint).Iteration);
+        Assert.Equal(result.Iterations, Checkpoint.ReadState(new CheckpointDirectory(result.Checkpoint)).Iteration);
     }
 
     [Fact]
@@ -133,7 +153,7 @@ public sealed class TrainerTests : IDisposable
         var tiny = new TinyDetector(seed: 3);
         var options = Options("tb", 2) with { TensorBoard = true };
         new Trainer(tiny.Detector, new SyntheticBatches(7), options).Run();
-        var events = Directory.GetFiles(Path.Combine(options.OutputDirectory, "tensorboard"), "events.out.tfevents*", SearchOption.AllDirectories);
+        var events = Directory.GetFiles(Path.Combine(options.Run.Path, "tensorboard"), "events.out.tfevents*", SearchOption.AllDirectories);
         Assert.NotEmpty(events);
         Assert.True(new FileInfo(events[0]).Length > 0);
     }
@@ -144,9 +164,9 @@ public sealed class TrainerTests : IDisposable
         var tiny = new TinyDetector(seed: 3);
         var options = Options("ckpt", 3);
         var result = new Trainer(tiny.Detector, new SyntheticBatches(7), options).Run();
-        var weights = MaskRcnn.Weights.SafeTensors.Load(Path.Combine(result.Checkpoint, Checkpoint.ModelFile));
+        var weights = MaskRcnn.Weights.SafeTensors.Load(Path.Combine(result.Checkpoint, CheckpointDirectory.ModelFile));
         Assert.Equal(["fc1.bias", "fc1.weight", "fc2.bias", "fc2.weight"], weights.Keys.Order());
-        var state = Checkpoint.ReadState(result.Checkpoint);
+        var state = Checkpoint.ReadState(new CheckpointDirectory(result.Checkpoint));
         Assert.Equal(3, state.Iteration);
         Assert.Equal(new DataPosition(7, 1, 0), state.Data);
         Assert.Equal(8, (int)state.ModelConfig!["hidden"]!);

@@ -3,6 +3,7 @@ using MaskRcnn.Data.Shapes;
 using MaskRcnn.Tests.Modeling;
 using MaskRcnn.Tests.Support;
 using MaskRcnn.Training;
+using MaskRcnn.Weights;
 
 namespace MaskRcnn.Tests.Training;
 
@@ -19,11 +20,13 @@ public sealed class TrainingRunTests : IDisposable
         string train = temp.File("train"), val = temp.File("val"), output = temp.File("run");
         ShapesDataset.Generate(train, count: 4, seed: 3, imageSize: 64);
         ShapesDataset.Generate(val, count: 2, seed: 4, imageSize: 64);
-        var request = new TrainingRequest(
-            Path.Combine(train, "images"), Path.Combine(train, "annotations.json"), Path.Combine(val, "images"), Path.Combine(val, "annotations.json"),
-            output, Weights: null, BatchSize: 2, LearningRate: 0.01, Iterations: 3, Minutes: null, Resume: null,
-            CheckpointEvery: 0, EvalEvery: 0, LogEvery: 1, NormWeightDecay: null, ClipGradNorm: 10, TensorBoard: false,
-            Seed: 0, Workers: 1, BaseConfig: TinyModel.Config, Comparisons: 1);
+        var request = new TrainingRequest
+        {
+            Images = Path.Combine(train, "images"), Annotations = Path.Combine(train, "annotations.json"),
+            ValImages = Path.Combine(val, "images"), ValAnnotations = Path.Combine(val, "annotations.json"),
+            Output = output, BatchSize = 2, LearningRate = 0.01, Iterations = 3, CheckpointEvery = 0, LogEvery = 1,
+            ClipGradNorm = 10, Seed = 0, Workers = 1, BaseConfig = TinyModel.Config, Comparisons = 1,
+        };
         var log = new StringWriter();
         var seen = new List<int>();
 
@@ -33,7 +36,7 @@ public sealed class TrainingRunTests : IDisposable
         Assert.False(outcome.Result.Cancelled);
         Assert.Equal([1, 2, 3], seen);
         Assert.True(File.Exists(outcome.WeightsPath));
-        Assert.Equal(Path.Combine(output, TrainingRun.ConfigFile), outcome.ConfigPath);
+        Assert.Equal(Path.Combine(output, RunDirectory.ConfigFile), outcome.ConfigPath);
         // The config carries the training data's classes, named and numbered as the dataset's categories.
         using (var config = JsonDocument.Parse(File.ReadAllText(outcome.ConfigPath)))
         {
@@ -46,6 +49,106 @@ public sealed class TrainingRunTests : IDisposable
         Assert.NotNull(outcome.Validation);
         Assert.True(File.Exists(Path.Combine(output, "report.html")));
         Assert.Contains(outcome.WeightsPath, log.ToString());
+    }
+
+    TrainingRequest ShapesRequest(string name, int count = 4)
+    {
+        string data = temp.File($"data-{name}");
+        if (!Directory.Exists(data)) ShapesDataset.Generate(data, count, seed: 3, imageSize: 64);
+        return new TrainingRequest
+        {
+            Images = Path.Combine(data, "images"), Annotations = Path.Combine(data, "annotations.json"), Output = temp.File(name),
+            BatchSize = 2, LearningRate = 0.01, CheckpointEvery = 0, LogEvery = 1, ClipGradNorm = 10, Workers = 0,
+            BaseConfig = TinyModel.Config with { Transform = TinyModel.Config.Transform with { MinSize = [64], MaxSize = 64 } },
+        };
+    }
+
+    static Dictionary<string, float[]> Weights(string file) =>
+        MaskRcnn.Weights.SafeTensors.Load(file).ToDictionary(kv => kv.Key, kv => kv.Value.to_type(TorchSharp.torch.ScalarType.Float32).data<float>().ToArray());
+
+    [Fact]
+    public void Without_a_run_length_the_default_is_twelve_epochs_and_the_plan_is_printed()
+    {
+        var notes = new List<string>();
+        using var run = TrainingRun.Prepare(ShapesRequest("default", count: 6), notes.Add);
+        // 6 images at batch 2: 3 batches per epoch (grouped batching may shorten an epoch, not lengthen it).
+        Assert.Contains(notes, n => n.Contains("planned: 36 iterations (the default 12 epochs of 3 batches of 2", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Epochs_set_the_run_length_in_passes_over_the_data()
+    {
+        var notes = new List<string>();
+        var outcome = TrainingRun.Run(ShapesRequest("epochs") with { Epochs = 2 }, null, new StringWriter());
+        Assert.Equal(4, outcome.Result.Schedule.TotalIterations); // 4 images, batch 2: 2 batches × 2 epochs
+        Assert.Equal(4, outcome.Result.Iterations);
+    }
+
+    [Fact]
+    public void A_non_empty_output_is_refused_unless_resuming_or_starting_over()
+    {
+        var request = ShapesRequest("busy") with { Iterations = 2 };
+        TrainingRun.Run(request, null, new StringWriter());
+        File.WriteAllText(Path.Combine(request.Output, "notes.txt"), "mine");
+
+        var e = Assert.Throws<IOException>(() => TrainingRun.Prepare(request));
+        Assert.Contains("not empty", e.Message);
+        Assert.Contains(request.Output, e.Message);
+
+        // Starting over replaces the run's own files (metrics.jsonl no longer mixes two runs) and keeps everything else.
+        TrainingRun.Run(request with { Iterations = 1 }, null, new StringWriter(), overwrite: true);
+        var iterations = File.ReadAllLines(Path.Combine(request.Output, "metrics.jsonl"))
+            .Select(l => JsonDocument.Parse(l).RootElement).Where(l => l.GetProperty("type").GetString() == "train")
+            .Select(l => l.GetProperty("iteration").GetInt32()).ToList();
+        Assert.Equal([1], iterations);
+        Assert.Equal("mine", File.ReadAllText(Path.Combine(request.Output, "notes.txt")));
+    }
+
+    [Fact]
+    public void Multi_scale_training_resumes_bit_for_bit()
+    {
+        // Two shorter-side sizes: each iteration's choice must come from the run's seeded stream, not Random.Shared.
+        var multiScale = TinyModel.Config with { Transform = TinyModel.Config.Transform with { MinSize = [48, 56, 64], MaxSize = 64 } };
+        var straight = ShapesRequest("straight") with { Iterations = 6, BaseConfig = multiScale, CheckpointEvery = 3 };
+        var straightOutcome = TrainingRun.Run(straight, null, new StringWriter());
+
+        var interrupted = straight with { Output = temp.File("interrupted") };
+        using (var cancel = new CancellationTokenSource())
+        using (var run = TrainingRun.Prepare(interrupted))
+        {
+            var progress = new SyncProgress<TrainingProgress>(p => { if (p.Iteration == 3) cancel.Cancel(); });
+            Assert.True(run.Train(progress, cancel.Token).Cancelled);
+        }
+        var resumed = TrainingRun.Run(interrupted with { Resume = true }, null, new StringWriter());
+
+        Assert.Equal(6, resumed.Result.Iterations);
+        var expected = Weights(straightOutcome.WeightsPath);
+        var actual = Weights(resumed.WeightsPath);
+        Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
+        foreach (var (key, values) in expected) Assert.True(values.SequenceEqual(actual[key]), $"{key} differs after resume");
+    }
+
+    [Fact]
+    public void A_coco_file_given_as_the_config_is_refused_by_name()
+    {
+        var request = ShapesRequest("coco-config") with { Iterations = 1 };
+        request = request with { ConfigPath = request.Annotations };
+        var e = Assert.Throws<InvalidDataException>(() => TrainingRun.Prepare(request));
+        Assert.Contains(request.Annotations, e.Message);
+        Assert.Contains("not a valid model config", e.Message);
+    }
+
+    [Fact]
+    public void A_run_folder_as_initial_weights_fine_tunes_from_its_latest_checkpoint_with_its_stored_config()
+    {
+        var first = ShapesRequest("first") with { Iterations = 2, CheckpointEvery = 1 };
+        TrainingRun.Run(first, null, new StringWriter());
+        // No BaseConfig: the config must come from the run folder's checkpoint, recognised as weights by content.
+        var second = ShapesRequest("second") with { Iterations = 1, BaseConfig = null, Weights = first.Output, LearningRate = 1e-9 };
+        var notes = new List<string>();
+        using var run = TrainingRun.Prepare(second, notes.Add);
+        Assert.Equal(TinyModel.Config.Backbone, run.Config.Backbone);
+        Assert.Contains(notes, n => n.Contains("stored with the weights", StringComparison.Ordinal));
     }
 
     sealed class SyncProgress<T>(Action<T> report) : IProgress<T>

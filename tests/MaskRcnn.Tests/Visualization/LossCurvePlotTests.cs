@@ -30,8 +30,8 @@ public sealed class LossCurvePlotTests : IDisposable
     [InlineData(true)]
     public void WritesAPngOfTheRequestedSize(bool logY)
     {
-        var metrics = Enumerable.Range(1, 50).Select(i => new TrainingMetrics(i * 20, 0.02,
-            new Dictionary<string, double> { ["loss_classifier"] = 1.0 / i, ["loss_mask"] = 0.7 / Math.Sqrt(i) }, 1.0 / i + 0.7 / Math.Sqrt(i), i)).ToList();
+        var metrics = Enumerable.Range(1, 50).Select(i => new LossPoint(i * 20, 1.0 / i + 0.7 / Math.Sqrt(i),
+            new Dictionary<string, double> { ["loss_classifier"] = 1.0 / i, ["loss_mask"] = 0.7 / Math.Sqrt(i) })).ToList();
         string path = Path.Combine(folder, $"loss-{logY}.png");
         new LossCurvePlot { LogY = logY, Width = 640, Height = 360 }.Save(metrics, path);
         using var bitmap = SKBitmap.Decode(path);

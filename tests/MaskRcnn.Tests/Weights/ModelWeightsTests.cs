@@ -83,9 +83,9 @@ public sealed class ModelWeightsTests
     {
         using var model = new MaskRcnnModel(TinyModel.Config with { NumClasses = 3 });
         using var before = model.state_dict()["roi_heads.box_predictor.cls_score.weight"].clone();
-        Assert.Throws<WeightsMismatchException>(() => model.LoadWeights(TinyModel.WeightsPath));
-        var skipped = model.LoadWeights(TinyModel.WeightsPath, allowClassCountChange: true);
-        Assert.Equal(MaskRcnnModel.ClassSpecificKeys.Order(), skipped.Order());
+        Assert.Throws<WeightsMismatchException>(() => ModelWeights.Load(model, TinyModel.WeightsPath));
+        var skipped = ModelWeights.Load(model, TinyModel.WeightsPath, allowClassCountChange: true);
+        Assert.Equal(ModelWeights.ClassSpecificKeys.Order(), skipped.Order());
         var sd = model.state_dict();
         Assert.True(sd["roi_heads.box_predictor.cls_score.weight"].allclose(before, 0, 0));
         using var file = SafeTensors.Load(TinyModel.WeightsPath).ToDisposable();
@@ -99,7 +99,7 @@ public sealed class ModelWeightsTests
         using var model = TinyModel.Load();
         // A fixed path so that check_safetensors_in_torchvision.py can be pointed at it after a test run.
         var path = Path.Combine(Path.GetTempPath(), "maskrcnn_tiny_saved.safetensors");
-        model.SaveWeights(path);
+        ModelWeights.Save(model, path);
         var saved = SafeTensors.Load(path);
         try
         {
@@ -107,10 +107,10 @@ public sealed class ModelWeightsTests
             Assert.Equal(sd.Keys.Order(), saved.Keys.Order());
             Assert.DoesNotContain(saved.Keys, k => k.EndsWith("num_batches_tracked", StringComparison.Ordinal));
             foreach (var (k, v) in sd) Assert.True(v.allclose(saved[k], 0, 0), k);
-            var config = MaskRcnnConfig.FromJson(SafeTensors.ReadMetadata(path)[MaskRcnnModel.ConfigMetadataKey]);
+            var config = MaskRcnnConfig.FromJson(SafeTensors.ReadMetadata(path)[ModelWeights.ConfigMetadataKey]);
             Assert.Equal(TinyModel.Config.ToJson(), config.ToJson());
             using var reloaded = new MaskRcnnModel(config);
-            reloaded.LoadWeights(path);
+            ModelWeights.Load(reloaded, path);
         }
         finally
         {
@@ -119,7 +119,7 @@ public sealed class ModelWeightsTests
         if (Environment.GetEnvironmentVariable("MASKRCNN_EXPORT_R50") is { Length: > 0 } r50Path)
         {
             using var r50 = new MaskRcnnModel(MaskRcnnConfig.ResNet50Fpn());
-            r50.SaveWeights(r50Path);
+            ModelWeights.Save(r50, r50Path);
         }
     }
 }

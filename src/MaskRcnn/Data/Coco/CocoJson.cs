@@ -16,7 +16,7 @@ public static class CocoJson
 {
     /// <summary>
     /// Reads a COCO instances file. Every annotation must refer to a listed image and category, have a
-    /// positive-size box inside its image (<see cref="CocoValidation.BorderTolerance"/> px of slack), polygons of at
+    /// positive-size box (a missing <c>bbox</c> is derived from the segmentation as pycocotools' <c>toBbox</c>) inside its image (<see cref="CocoValidation.BorderTolerance"/> px of slack), polygons of at
     /// least 3 points and RLEs of its image's size. A missing <c>area</c> is replaced by the mask area.
     /// </summary>
     public static CocoInstances ReadInstances(string path, CocoReadOptions? options = null)
@@ -38,8 +38,11 @@ public static class CocoJson
             var valid = new List<CocoAnnotation>(annotations.Count);
             foreach (var located in annotations)
             {
-                var (annotation, hasArea) = located.Item;
+                var (annotation, hasArea, hasBbox) = located.Item;
                 var image = imageById.GetValueOrDefault(annotation.ImageId);
+                // A missing bbox is the segmentation's pycocotools toBbox (once the segmentation is known to be valid).
+                if (!hasBbox && image is not null && CocoValidation.SegmentationProblem(annotation.Segmentation, image) is null)
+                    annotation = annotation with { Bbox = MaskApi.ToBbox(CocoValidation.Mask(annotation.Segmentation!, image)) };
                 string? problem = CocoValidation.AnnotationProblem(annotation, image, categoryIds.Contains(annotation.CategoryId));
                 if (problem is not null)
                 {

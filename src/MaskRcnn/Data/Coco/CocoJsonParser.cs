@@ -24,12 +24,12 @@ internal sealed class CocoJsonParser(string path, JsonStreamReader source)
 
     public string Path => path;
 
-    public (List<Located<CocoImageInfo>> Images, List<Located<CocoCategory>> Categories, List<Located<(CocoAnnotation Annotation, bool HasArea)>> Annotations)
+    public (List<Located<CocoImageInfo>> Images, List<Located<CocoCategory>> Categories, List<Located<(CocoAnnotation Annotation, bool HasArea, bool HasBbox)>> Annotations)
         ReadInstances()
     {
         var images = new List<Located<CocoImageInfo>>();
         var categories = new List<Located<CocoCategory>>();
-        var annotations = new List<Located<(CocoAnnotation, bool)>>();
+        var annotations = new List<Located<(CocoAnnotation, bool, bool)>>();
         var reader = source.CreateReader();
         Next(ref reader, "the top-level object");
         Expect(ref reader, JsonTokenType.StartObject, "the file", "an object");
@@ -109,7 +109,8 @@ internal sealed class CocoJsonParser(string path, JsonStreamReader source)
         return new CocoCategory(Required(id, item, "id"), name, supercategory);
     }
 
-    (CocoAnnotation, bool) ReadAnnotation(ref Utf8JsonReader reader, string item)
+    /// <summary>An annotation; a missing <c>bbox</c> is left empty for the reader to derive from the segmentation.</summary>
+    (CocoAnnotation, bool, bool) ReadAnnotation(ref Utf8JsonReader reader, string item)
     {
         long? id = null, imageId = null, categoryId = null;
         double[]? bbox = null;
@@ -128,10 +129,12 @@ internal sealed class CocoJsonParser(string path, JsonStreamReader source)
             else source.Skip(ref reader);
         }
         item = id is null ? item : $"{item} (id {id})";
+        if (bbox is null && segmentation is null)
+            throw Problem(item, "has neither 'bbox' nor 'segmentation'");
         var annotation = new CocoAnnotation(
             Required(id, item, "id"), Required(imageId, item, "image_id"), Required(categoryId, item, "category_id"),
-            bbox ?? throw Problem(item, "has no 'bbox'"), area ?? 0, crowd, ToSegmentation(segmentation, item));
-        return (annotation, area is not null);
+            bbox ?? [], area ?? 0, crowd, ToSegmentation(segmentation, item));
+        return (annotation, area is not null, bbox is not null);
     }
 
     RawResult ReadResult(ref Utf8JsonReader reader, string item)

@@ -70,10 +70,14 @@ internal static class CocoValidation
     }
 
     /// <summary>The object's mask area, which stands in for a missing <c>area</c> field.</summary>
-    public static double MaskArea(CocoSegmentation? segmentation, double[] box, CocoImageInfo image) => segmentation switch
+    public static double MaskArea(CocoSegmentation? segmentation, double[] box, CocoImageInfo image) =>
+        segmentation is null ? box[2] * box[3] : MaskApi.Area(Mask(segmentation, image));
+
+    /// <summary>The segmentation as an RLE of its image's size (polygons rasterized as pycocotools does).</summary>
+    public static Rle Mask(CocoSegmentation segmentation, CocoImageInfo image) => segmentation switch
     {
-        PolygonSegmentation p => MaskApi.Area(MaskApi.FromPolygons(p.Polygons, image.Height, image.Width)),
-        RleSegmentation r => MaskApi.Area(r.Rle),
-        _ => box[2] * box[3],
+        PolygonSegmentation p => MaskApi.FromPolygons(p.Polygons, image.Height, image.Width),
+        RleSegmentation r => r.Rle,
+        _ => throw new ArgumentException($"unknown segmentation {segmentation.GetType().Name}"),
     };
 }

@@ -14,12 +14,14 @@ public sealed class BackboneWithFpn : DetectionBackbone
     readonly FeaturePyramidNetwork fpn;
     readonly long _outChannels;
 
-    public BackboneWithFpn(BackboneConfig config) : base(nameof(BackboneWithFpn))
+    /// <param name="body">A four-stage ResNet (its stage channels size the FPN's lateral convolutions).</param>
+    /// <param name="fpnOutChannels">Channels of every pyramid level (256 in torchvision).</param>
+    public BackboneWithFpn(ResNet body, int fpnOutChannels) : base(nameof(BackboneWithFpn))
     {
-        body = new ResNet(config.Depth, stages: 4, config.Width, NormLayer.Factory(config));
-        body.FreezeAllBut(config.TrainableLayers);
-        fpn = new FeaturePyramidNetwork(body.StageChannels, config.FpnOutChannels);
-        _outChannels = config.FpnOutChannels;
+        if (body.StageChannels.Count != 4) throw new ArgumentException($"an FPN body needs 4 stages (C2–C5); this ResNet has {body.StageChannels.Count}");
+        this.body = body;
+        fpn = new FeaturePyramidNetwork(body.StageChannels, fpnOutChannels);
+        _outChannels = fpnOutChannels;
         RegisterComponents();
     }
 
@@ -27,21 +29,10 @@ public sealed class BackboneWithFpn : DetectionBackbone
 
     public override int RoiLevels => 4;
 
-    /// <summary>The ResNet stage outputs C2..C5 (for parity traces).</summary>
-    internal IReadOnlyList<Tensor> Body(Tensor images) => body.Forward(images);
+    public override IReadOnlyList<Tensor> Body(Tensor images) => body.Forward(images);
 
-    internal IReadOnlyList<Tensor> Pyramid(IReadOnlyList<Tensor> stages) => fpn.Forward(stages);
+    public override bool HasNeck => true;
 
-    public override IReadOnlyList<Tensor> Forward(Tensor images)
-    {
-        var stages = body.Forward(images);
-        try
-        {
-            return fpn.Forward(stages);
-        }
-        finally
-        {
-            foreach (var t in stages) t.Dispose();
-        }
-    }
+    /// <summary>FPN: P2..P6 from C2..C5.</summary>
+    public override IReadOnlyList<Tensor> Neck(IReadOnlyList<Tensor> stages) => fpn.Forward(stages);
 }

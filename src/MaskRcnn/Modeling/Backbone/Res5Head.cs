@@ -18,7 +18,7 @@ public sealed class Res5Head : nn.Module<Tensor, Tensor>
     /// <param name="config">Depth, width and FrozenBatchNorm eps as the backbone's; <see cref="BackboneConfig.C4Res5Stride"/> sets res5's stride.</param>
     public Res5Head(BackboneConfig config) : base(nameof(Res5Head))
     {
-        var spec = ResNet.Spec(config.Depth);
+        var spec = ResNet.Spec(config.Depth, config.BlocksPerStage);
         int expansion = spec.Bottleneck ? Bottleneck.Expansion : BasicBlock.Expansion;
         long inPlanes = (long)config.Width * 4 * expansion;
         layer4 = ResNet.MakeStage(spec.Bottleneck, ref inPlanes, (long)config.Width * 8, spec.Blocks[3], config.C4Res5Stride, NormLayer.Factory(config));

@@ -26,9 +26,11 @@ public sealed class ResNet : nn.Module, IConvNormPairs
     /// <param name="stages">How many of layer1..layer4 to build (3 for the C4 backbone).</param>
     /// <param name="width">Stem width (64 in torchvision); stage i has width·2^i planes.</param>
     /// <param name="norm">Builds a normalisation layer for a channel count (see <see cref="NormLayer"/>).</param>
-    public ResNet(int depth, int stages, int width, Func<long, nn.Module<Tensor, Tensor>> norm) : base(nameof(ResNet))
+    /// <param name="blocksPerStage">Blocks in layer1..layer4; null or empty means the depth's standard counts.</param>
+    public ResNet(int depth, int stages, int width, Func<long, nn.Module<Tensor, Tensor>> norm, IReadOnlyList<int>? blocksPerStage = null)
+        : base(nameof(ResNet))
     {
-        var spec = Spec(depth);
+        var spec = Spec(depth, blocksPerStage);
         conv1 = nn.Conv2d(3, width, kernel_size: 7, stride: 2, padding: 3, bias: false);
         bn1 = norm(width);
         long inPlanes = width;
@@ -48,14 +50,25 @@ public sealed class ResNet : nn.Module, IConvNormPairs
         InitializeConvolutions(this);
     }
 
-    internal static (bool Bottleneck, int[] Blocks) Spec(int depth) => depth switch
+    /// <summary>
+    /// The block kind of <paramref name="depth"/> and the blocks per stage: <paramref name="blocksPerStage"/> when given
+    /// (e.g. ML.NET's ResNet-18 has three blocks in layer4, [2,2,2,3]), else torchvision's counts for the depth.
+    /// </summary>
+    internal static (bool Bottleneck, int[] Blocks) Spec(int depth, IReadOnlyList<int>? blocksPerStage = null)
     {
-        18 => (false, [2, 2, 2, 2]),
-        34 => (false, [3, 4, 6, 3]),
-        50 => (true, [3, 4, 6, 3]),
-        101 => (true, [3, 4, 23, 3]),
-        _ => throw new ArgumentException($"unsupported ResNet depth {depth} (expected 18, 34, 50 or 101)"),
-    };
+        var (bottleneck, standard) = depth switch
+        {
+            18 => (false, new[] { 2, 2, 2, 2 }),
+            34 => (false, [3, 4, 6, 3]),
+            50 => (true, [3, 4, 6, 3]),
+            101 => (true, [3, 4, 23, 3]),
+            _ => throw new ArgumentException($"unsupported ResNet depth {depth} (expected 18, 34, 50 or 101)"),
+        };
+        if (blocksPerStage is null || blocksPerStage.Count == 0) return (bottleneck, standard);
+        if (blocksPerStage.Count != 4 || blocksPerStage.Any(b => b < 1))
+            throw new ArgumentException($"blocks per stage must be 4 positive counts (layer1..layer4); got [{string.Join(",", blocksPerStage)}]");
+        return (bottleneck, blocksPerStage.ToArray());
+    }
 
     /// <summary>torchvision's <c>ResNet._make_layer</c>: the first block carries the stride and the projection shortcut.</summary>
     internal static Sequential MakeStage(bool bottleneck, ref long inPlanes, long planes, int blocks, long stride, Func<long, nn.Module<Tensor, Tensor>> norm)

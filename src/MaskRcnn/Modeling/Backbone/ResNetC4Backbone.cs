@@ -12,10 +12,11 @@ public sealed class ResNetC4Backbone : DetectionBackbone
     // Field names are torchvision's state-dict names (registered by RegisterComponents).
     readonly ResNet body;
 
-    public ResNetC4Backbone(BackboneConfig config) : base(nameof(ResNetC4Backbone))
+    /// <param name="body">A three-stage ResNet (conv1, layer1..layer3).</param>
+    public ResNetC4Backbone(ResNet body) : base(nameof(ResNetC4Backbone))
     {
-        body = new ResNet(config.Depth, stages: 3, config.Width, NormLayer.Factory(config));
-        body.FreezeAllBut(config.TrainableLayers);
+        if (body.StageChannels.Count != 3) throw new ArgumentException($"a C4 body needs 3 stages (res2–res4); this ResNet has {body.StageChannels.Count}");
+        this.body = body;
         RegisterComponents();
     }
 
@@ -23,10 +24,10 @@ public sealed class ResNetC4Backbone : DetectionBackbone
 
     public override int RoiLevels => 1;
 
-    public override IReadOnlyList<Tensor> Forward(Tensor images)
-    {
-        var stages = body.Forward(images);
-        for (int i = 0; i < stages.Count - 1; i++) stages[i].Dispose();
-        return [stages[^1]];
-    }
+    public override IReadOnlyList<Tensor> Body(Tensor images) => body.Forward(images);
+
+    public override bool HasNeck => false;
+
+    /// <summary>C4: the last stage (res4) alone, at stride 16.</summary>
+    public override IReadOnlyList<Tensor> Neck(IReadOnlyList<Tensor> stages) => [stages[^1].alias()];
 }

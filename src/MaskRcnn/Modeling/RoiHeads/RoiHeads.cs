@@ -5,9 +5,6 @@ using static TorchSharp.torch;
 
 namespace MaskRcnn.Modeling.RoiHeads;
 
-/// <summary>What the RoI heads produce: detections in the resized image (masks as [N,1,M,M] probabilities) or losses.</summary>
-public sealed record RoiHeadsOutput(IReadOnlyList<Detections> Detections, IReadOnlyDictionary<string, Tensor> Losses);
-
 /// <summary>
 /// torchvision 0.14's RoIHeads for Mask R-CNN: box branch (RoIAlign → box head → class logits and
 /// class-specific deltas, then <c>postprocess_detections</c>) and mask branch (RoIAlign on the detected
@@ -24,37 +21,34 @@ public sealed class RoiHeads : nn.Module
     readonly RoiHeadsConfig _config;
     readonly MultiScaleRoiAlign _boxRoiPool;
     readonly MultiScaleRoiAlign _maskRoiPool;
-    readonly Func<Tensor, Tensor> _maskFeatures;
+    readonly MaskFeatureSource _maskFeatures;
     readonly BoxCoder _boxCoder;
     readonly Matcher _matcher;
     readonly int _maskOutputSize;
 
     internal BalancedPositiveNegativeSampler Sampler { get; set; }
 
-    /// <param name="config">Thresholds, counts and RoI sizes.</param>
+    /// <param name="config">Thresholds and counts.</param>
     /// <param name="boxHead">Pooled RoI → feature vector (TwoMlpHead, or res5 + average pooling for C4).</param>
     /// <param name="boxPredictor">Feature vector → class logits and box deltas.</param>
-    /// <param name="maskHead">Pooled RoI → mask features, registered as <c>mask_head</c>; null when <paramref name="sharedMaskFeatures"/> is given.</param>
+    /// <param name="maskFeatures">The mask branch's own head (FPN) or the box head's res5 (C4).</param>
     /// <param name="maskPredictor">Mask features → per-class mask logits.</param>
-    /// <param name="sharedMaskFeatures">C4: the box head's res5, reused for masks without registering its weights twice.</param>
-    /// <param name="boxRoiSize">RoI size of the box branch (config's BoxRoiSize for FPN; 14 for C4 with a stride-2 res5).</param>
-    /// <param name="maskRoiSize">RoI size of the mask branch.</param>
-    /// <param name="maskOutputSize">Side of the predicted masks (28 for FPN, 14 for C4).</param>
+    /// <param name="sizes">RoI sizes of both branches and the predicted masks' side.</param>
     public RoiHeads(
         RoiHeadsConfig config, nn.Module<Tensor, Tensor> boxHead, FastRcnnPredictor boxPredictor,
-        nn.Module<Tensor, Tensor>? maskHead, MaskRcnnPredictor maskPredictor, Func<Tensor, Tensor>? sharedMaskFeatures,
-        int boxRoiSize, int maskRoiSize, int maskOutputSize) : base(nameof(RoiHeads))
+        MaskFeatureSource maskFeatures, MaskRcnnPredictor maskPredictor, RoiPoolSizes sizes) : base(nameof(RoiHeads))
     {
-        _maskOutputSize = maskOutputSize;
+        if (maskFeatures is MaskFeatureSource.SharedRes5 shared && !ReferenceEquals(shared.BoxHead, boxHead))
+            throw new ArgumentException("a shared res5 mask branch must use the box head's own res5");
+        _maskOutputSize = sizes.MaskOutputSize;
         _config = config;
         box_head = boxHead;
         box_predictor = boxPredictor;
-        mask_head = maskHead;
+        mask_head = (maskFeatures as MaskFeatureSource.OwnHead)?.Head;
         mask_predictor = maskPredictor;
-        _maskFeatures = sharedMaskFeatures
-            ?? (maskHead is null ? throw new ArgumentException("the mask branch needs either a mask head or shared mask features") : maskHead.call);
-        _boxRoiPool = new MultiScaleRoiAlign((boxRoiSize, boxRoiSize), config.BoxSamplingRatio);
-        _maskRoiPool = new MultiScaleRoiAlign((maskRoiSize, maskRoiSize), config.MaskSamplingRatio);
+        _maskFeatures = maskFeatures;
+        _boxRoiPool = new MultiScaleRoiAlign((sizes.BoxRoiSize, sizes.BoxRoiSize), config.BoxSamplingRatio);
+        _maskRoiPool = new MultiScaleRoiAlign((sizes.MaskRoiSize, sizes.MaskRoiSize), config.MaskSamplingRatio);
         var w = config.BboxRegWeights;
         _boxCoder = new BoxCoder(w[0], w[1], w[2], w[3]);
         _matcher = new Matcher(config.FgIouThresh, config.BgIouThresh, false);
@@ -72,26 +66,35 @@ public sealed class RoiHeads : nn.Module
     }
 
     /// <summary>
-    /// Inference: detections with mask probabilities; training: the three losses. <paramref name="boxesDone"/> is
-    /// called between the box and mask branches (stage timing).
+    /// Inference, box branch: class scores and boxes for the proposals, then torchvision's
+    /// <c>postprocess_detections</c>, per image in the resized frame. <paramref name="observer"/> sees the box
+    /// predictor's raw outputs.
     /// </summary>
-    public RoiHeadsOutput Forward(
+    public List<(Tensor Boxes, Tensor Scores, Tensor Labels)> DetectBoxes(
         IReadOnlyList<Tensor> features, IReadOnlyList<Tensor> proposals, IReadOnlyList<(long Height, long Width)> imageSizes,
-        IReadOnlyList<TargetSet>? targets = null, Generator? generator = null, Action? boxesDone = null)
+        IInferenceObserver? observer = null)
     {
-        if (training)
-        {
-            if (targets is null) throw new ArgumentException("targets are required in training mode");
-            return ForwardTraining(features, proposals, imageSizes, targets, generator);
-        }
         using var scope = NewDisposeScope();
         var (classLogits, boxRegression) = BoxPredictions(features, proposals, imageSizes);
+        observer?.BoxPredictions(classLogits, boxRegression);
         var detections = PostprocessDetections(classLogits, boxRegression, proposals, imageSizes);
-        boxesDone?.Invoke();
-        var masks = PredictMasks(features, detections.Select(d => d.Boxes).ToList(), detections.Select(d => d.Labels).ToList(), imageSizes);
-        var result = detections.Select((d, i) => new Detections(d.Boxes, d.Scores, d.Labels, masks[i])).ToList();
-        foreach (var d in result) scope.MoveToOuter(d.Boxes, d.Scores, d.Labels, d.Masks);
-        return new RoiHeadsOutput(result, new Dictionary<string, Tensor>());
+        foreach (var d in detections) scope.MoveToOuter(d.Boxes, d.Scores, d.Labels);
+        return detections;
+    }
+
+    /// <summary>
+    /// Inference, mask branch: each detected box's M×M mask probabilities for its predicted class
+    /// (torchvision's <c>maskrcnn_inference</c>). Takes ownership of the box detections' tensors.
+    /// </summary>
+    public List<RoiDetections> DetectMasks(
+        IReadOnlyList<Tensor> features, IReadOnlyList<(Tensor Boxes, Tensor Scores, Tensor Labels)> boxes,
+        IReadOnlyList<(long Height, long Width)> imageSizes)
+    {
+        using var scope = NewDisposeScope();
+        var masks = PredictMasks(features, boxes.Select(d => d.Boxes).ToList(), boxes.Select(d => d.Labels).ToList(), imageSizes);
+        var result = boxes.Select((d, i) => new RoiDetections(d.Boxes, d.Scores, d.Labels, masks[i], imageSizes[i])).ToList();
+        foreach (var d in result) scope.MoveToOuter(d.Boxes, d.Scores, d.Labels, d.MaskProbabilities);
+        return result;
     }
 
     /// <summary>torchvision's <c>postprocess_detections</c>: per class above the score threshold, drop boxes under 0.01 px, per-class NMS, top detections.</summary>
@@ -146,13 +149,17 @@ public sealed class RoiHeads : nn.Module
     Tensor MaskLogits(IReadOnlyList<Tensor> features, IReadOnlyList<Tensor> boxes, IReadOnlyList<(long Height, long Width)> imageSizes)
     {
         using var pooled = _maskRoiPool.Forward(features, boxes, imageSizes);
-        using var maskFeatures = _maskFeatures(pooled);
+        using var maskFeatures = _maskFeatures.Features(pooled);
         return mask_predictor.call(maskFeatures);
     }
 
-    RoiHeadsOutput ForwardTraining(
+    /// <summary>
+    /// Training: samples 512 proposals per image (25 % positive), and returns <c>loss_classifier</c>,
+    /// <c>loss_box_reg</c> and <c>loss_mask</c> (the mask loss on the true class only, positive RoIs only).
+    /// </summary>
+    public Dictionary<string, Tensor> ComputeLosses(
         IReadOnlyList<Tensor> features, IReadOnlyList<Tensor> proposals, IReadOnlyList<(long Height, long Width)> imageSizes,
-        IReadOnlyList<TargetSet> targets, Generator? generator)
+        IReadOnlyList<TargetSet> targets, Generator? generator = null)
     {
         using var scope = NewDisposeScope();
         var samples = SelectTrainingSamples(proposals, targets, generator);
@@ -186,7 +193,7 @@ public sealed class RoiHeads : nn.Module
             ["loss_box_reg"] = lossBoxReg.MoveToOuterDisposeScope(),
             ["loss_mask"] = lossMask.MoveToOuterDisposeScope(),
         };
-        return new RoiHeadsOutput([], losses);
+        return losses;
     }
 
     sealed record TrainingSamples(List<Tensor> Proposals, List<Tensor> MatchedIdxs, List<Tensor> Labels, List<Tensor> RegressionTargets);

@@ -25,7 +25,8 @@ public sealed class GeneralizedRcnnTransform
 
     /// <summary>
     /// Normalises, resizes and batches images (and scales their targets along). In training the shorter-side
-    /// target is drawn from <see cref="TransformConfig.MinSize"/> with <paramref name="random"/>; otherwise the last is used.
+    /// target is drawn from <see cref="TransformConfig.MinSize"/> with <paramref name="random"/> (required when there are
+    /// several: a run's sizes must come from its own seeded stream to repeat on resume); otherwise the last is used.
     /// The returned targets are new tensors; the inputs are left untouched.
     /// </summary>
     public (ImageList Images, IReadOnlyList<TargetSet>? Targets) Forward(
@@ -33,6 +34,8 @@ public sealed class GeneralizedRcnnTransform
     {
         if (targets is not null && targets.Count != images.Count)
             throw new ArgumentException($"{images.Count} images but {targets.Count} targets");
+        if (training && _config.MinSize.Count > 1 && random is null)
+            throw new ArgumentException($"training with {_config.MinSize.Count} MinSize values needs a seeded Random to choose among them (pass the run's)");
         var resized = new List<Tensor>(images.Count);
         var newTargets = targets is null ? null : new List<TargetSet>(images.Count);
         try
@@ -43,7 +46,7 @@ public sealed class GeneralizedRcnnTransform
                 if (image.dim() != 3 || image.shape[0] != _mean.Length)
                     throw new ArgumentException($"image {i}: expected a [{_mean.Length},H,W] tensor, got [{string.Join(",", image.shape)}]");
                 int minSize = training
-                    ? _config.MinSize[(random ?? Random.Shared).Next(_config.MinSize.Count)]
+                    ? _config.MinSize[_config.MinSize.Count == 1 ? 0 : random!.Next(_config.MinSize.Count)]
                     : _config.MinSize[^1];
                 using var normalized = Normalize(image);
                 var (img, target) = Resize(normalized, targets?[i], minSize, _config.MaxSize);
@@ -112,20 +115,20 @@ public sealed class GeneralizedRcnnTransform
     }
 
     /// <summary>
-    /// torchvision's <c>GeneralizedRCNNTransform.postprocess</c>: boxes scaled back to the original image and
-    /// the M×M mask probabilities pasted into it ([N,1,H,W]). Consumes (disposes) <paramref name="detections"/>.
+    /// torchvision's <c>GeneralizedRCNNTransform.postprocess</c>: boxes scaled from each <see cref="RoiDetections"/>'
+    /// resized frame back to the original image and the M×M mask probabilities pasted into it ([N,1,H,W]).
+    /// The inputs stay the caller's; the results share no tensor with them.
     /// </summary>
-    public static List<Detections> Postprocess(
-        IReadOnlyList<Detections> detections, IReadOnlyList<(long Height, long Width)> resizedSizes,
-        IReadOnlyList<(long Height, long Width)> originalSizes)
+    public static List<Detections> Postprocess(IReadOnlyList<RoiDetections> detections, IReadOnlyList<(long Height, long Width)> originalSizes)
     {
+        if (detections.Count != originalSizes.Count)
+            throw new ArgumentException($"{detections.Count} detection sets but {originalSizes.Count} original sizes");
         var results = new List<Detections>(detections.Count);
-        for (int i = 0; i < detections.Count; i++)
+        foreach (var (d, original) in detections.Zip(originalSizes))
         {
-            using var d = detections[i];
-            var boxes = ResizeBoxes(d.Boxes, resizedSizes[i], originalSizes[i]);
-            var masks = MaskPaster.PasteMasksInImage(d.Masks, boxes, originalSizes[i], padding: 1);
-            results.Add(new Detections(boxes, d.Scores.alias(), d.Labels.alias(), masks));
+            var boxes = ResizeBoxes(d.Boxes, d.ImageSize, original);
+            var masks = MaskPaster.PasteMasksInImage(d.MaskProbabilities, boxes, original, padding: 1);
+            results.Add(new Detections(boxes, d.Scores.clone(), d.Labels.clone(), masks, original));
         }
         return results;
     }
