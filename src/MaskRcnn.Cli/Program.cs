@@ -71,9 +71,11 @@ public static class Program
     {
         var root = new RootCommand("Mask R-CNN (torchvision semantics) on TorchSharp: train, evaluate and run instance segmentation.");
         root.Options.Add(new Option<bool>(VerboseOption) { Description = "Print stack traces with errors", Recursive = true });
+        root.Options.Add(CommonOptions.Device());
         foreach (var option in root.Options.OfType<VersionOption>()) option.Action = new PrintVersion(context);
         root.Subcommands.Add(DemoCommand.Create(context));
         root.Subcommands.Add(PredictCommand.Create(context));
+        root.Subcommands.Add(MergeCommand.Create(context));
         root.Subcommands.Add(TrainCommand.Create(context));
         root.Subcommands.Add(EvalCommand.Create(context));
         root.Subcommands.Add(ConvertCommand.Create(context));

@@ -50,16 +50,17 @@ static class BenchmarkCommand
             if (parse.GetValue(warmup) < 0) throw new CliException("--warmup cannot be negative", ExitCodes.Usage);
             if (parse.GetValue(runs) < 1) throw new CliException("--runs must be at least 1", ExitCodes.Usage);
             ThreadSettings.Apply(parse.GetValue(threads));
+            var device = CommonOptions.DeviceOf(parse);
 
             var options = new PredictorOptions { Precision = parse.GetValue(precision), FoldBatchNorm = !parse.GetValue(noFolding) };
             using var predictor = Predictor.Load(parse.GetValue(weights)!.FullName, parse.GetValue(config)?.FullName, parse.GetValue(numClasses),
-                options, c => thresholds.ApplyTo(c, parse));
+                options, c => thresholds.ApplyTo(c, parse), device);
 
             var inputs = ImageInput.Resolve(parse.GetValue(input)!);
             var pixels = new List<Tensor>();
             try
             {
-                foreach (var file in inputs) pixels.Add(ImageIo.ToTensor(ImageIo.Load(file.Path)));
+                foreach (var file in inputs) pixels.Add(ImageIo.ToTensor(ImageIo.Load(file.Path)).to(device));
                 string what = inputs.Count == 1 ? $"{Path.GetFileName(inputs[0].Path)} {pixels[0].shape[2]}x{pixels[0].shape[1]}" : $"{inputs.Count} images";
                 context.Err.WriteLine($"benchmark: {what}, {CommonOptions.PrecisionName(options.Precision)}, " +
                     $"{predictor.Model.FoldedBatchNorms} batch norms folded, {get_num_threads()} threads, " +

@@ -1,11 +1,35 @@
 using System.CommandLine;
 using MaskRcnn.Runtime;
+using static TorchSharp.torch;
 
 namespace MaskRcnn.Cli.Commands;
 
 /// <summary>Options several commands share, so they are spelled and described the same everywhere.</summary>
 static class CommonOptions
 {
+    public const string DeviceOption = "--device";
+
+    /// <summary><c>--device</c>, declared once on the root command and inherited by every sub-command.</summary>
+    public static Option<string> Device() => new(DeviceOption)
+    {
+        Description = "Where the model runs: cpu, cuda or cuda:INDEX (CUDA needs a build with -p:TorchBackendPackage=TorchSharp-cuda-linux)",
+        DefaultValueFactory = _ => "cpu",
+        Recursive = true,
+    };
+
+    /// <summary>The parsed <c>--device</c>, checked against the loaded libtorch; a usage error in one line otherwise.</summary>
+    public static Device DeviceOf(ParseResult parse)
+    {
+        try
+        {
+            return ComputeDevice.Parse(parse.GetValue<string>(DeviceOption) ?? "cpu");
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliException(e.Message, ExitCodes.Usage);
+        }
+    }
+
     public static Option<FileInfo> Weights(bool required) => new("--weights", "-w")
     {
         Description = "Model weights: a .safetensors file (torchvision names) or a checkpoint folder",

@@ -35,6 +35,7 @@ static class DemoCommand
         command.SetAction(parse =>
         {
             ThreadSettings.Apply(parse.GetValue(threads));
+            var device = CommonOptions.DeviceOf(parse);
             string folder = parse.GetValue(output)!.FullName;
             int count = parse.GetValue(images), valCount = parse.GetValue(valImages), size = parse.GetValue(imageSize), seedValue = parse.GetValue(seed);
             if (count < 8) throw new CliException($"--images must be at least 8, got {count}", ExitCodes.Usage);
@@ -60,7 +61,7 @@ static class DemoCommand
                 CheckpointEvery = 0, LogEvery = 10, ClipGradNorm = 10.0, Seed = seedValue, Workers = 1,
             };
             // The folder was checked above and now holds the generated data: the run may write beside it.
-            var outcome = TrainingRunner.Run(request, context, overwrite: true);
+            var outcome = TrainingRunner.Run(request, context, overwrite: true, device: device);
             if (outcome.Result.Cancelled) return TrainingRunner.ExitCode(outcome);
 
             string overlayFolder = WriteOverlays(outcome, Path.Combine(val, "images"), Path.Combine(folder, OverlaysFolder), parse.GetValue(overlays));

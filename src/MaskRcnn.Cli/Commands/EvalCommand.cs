@@ -81,7 +81,8 @@ static class EvalCommand
                 if (weightsPath is null || imagesPath is null || annotationsPath is null)
                     throw Usage("give --gt and --results, or --weights, --images and --annotations");
                 using var predictor = Predictor.Load(weightsPath, parse.GetValue(config)?.ToString(), parse.GetValue(numClasses),
-                    new PredictorOptions { Precision = parse.GetValue(precision), FoldBatchNorm = !parse.GetValue(noFolding) }, adjustConfig: c => settings.ApplyTo(c, parse));
+                    new PredictorOptions { Precision = parse.GetValue(precision), FoldBatchNorm = !parse.GetValue(noFolding) }, adjustConfig: c => settings.ApplyTo(c, parse),
+                    device: CommonOptions.DeviceOf(parse));
                 var outcome = ProgressReporter.Run(context, "eval", progress =>
                     DatasetEvaluation.Evaluate(predictor.Model, imagesPath, annotationsPath,
                         new SyncProgress(p => progress.Report(PredictCommand.ToUpdate(p, ""))), parameters));

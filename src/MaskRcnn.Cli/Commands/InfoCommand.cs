@@ -60,7 +60,7 @@ static class InfoCommand
             {
                 // Described as stored: folding the norms would add conv biases to the parameter counts.
                 using var predictor = Predictor.Load(file.ToString(), parse.GetValue(config)?.ToString(), parse.GetValue(numClasses),
-                    new PredictorOptions { FoldBatchNorm = false });
+                    new PredictorOptions { FoldBatchNorm = false }, device: CommonOptions.DeviceOf(parse));
                 o.WriteLine();
                 DescribeWeights(o, predictor.Weights!);
                 o.WriteLine($"config        {predictor.ConfigOrigin}");

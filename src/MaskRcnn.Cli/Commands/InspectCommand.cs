@@ -72,7 +72,8 @@ static class InspectCommand
             CommonOptions.RefuseOverwrite(writer.ExistingOutputs(), parse.GetValue(force));
 
             using var predictor = Predictor.Load(parse.GetValue(weights)!.ToString(), parse.GetValue(config)?.ToString(), parse.GetValue(numClasses),
-                new PredictorOptions { ScoreThreshold = parse.GetValue(scoreThreshold) }, adjustConfig: c => settings.ApplyTo(c, parse));
+                new PredictorOptions { ScoreThreshold = parse.GetValue(scoreThreshold) }, adjustConfig: c => settings.ApplyTo(c, parse),
+                device: CommonOptions.DeviceOf(parse));
             var image = predictor.LoadImage(imagePath);
             var result = ModelInspection.Run(predictor, image,
                 new InspectionOptions { Location = at, TopProposals = parse.GetValue(top), MaxMasks = parse.GetValue(masks) });

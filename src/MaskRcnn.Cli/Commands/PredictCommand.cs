@@ -14,7 +14,7 @@ static class PredictCommand
         var weights = CommonOptions.Weights(required: true);
         var input = new Option<FileSystemInfo>("--input", "-i")
         {
-            Description = "An image (PNG or JPEG) or a folder of them (taken in name order)",
+            Description = "An image (PNG or JPEG), a folder of them (taken in name order) or a manifest .txt listing one image path per line",
             Required = true,
         };
         var numClasses = CommonOptions.NumClasses();
@@ -42,6 +42,12 @@ static class PredictCommand
             Description = "Pixels shared by neighbouring tiles (with --tile); objects up to this size minus 4 px are always seen whole",
             DefaultValueFactory = _ => 64,
         };
+        var shard = new Option<string?>("--shard")
+        {
+            Description = "Predict only task K's share of N (K/N; auto/N takes K from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX): " +
+                          "image i of the sorted inputs goes to task i mod N; images whose results exist are skipped, so a re-run resumes " +
+                          "(join the tasks' results with 'maskrcnn merge')",
+        };
         var threads = CommonOptions.Threads();
         var precision = CommonOptions.Precision();
         var noFolding = CommonOptions.NoBatchNormFolding();
@@ -50,7 +56,7 @@ static class PredictCommand
             "(image_id is the file stem when every stem is a number, else the image's 1-based position in name order), " +
             "and <stem>.png, the image with masks, boxes and 'class score' captions.")
         {
-            weights, input, numClasses, config, output, scoreThreshold, batchSize, tile, tileOverlap, force, threads, precision, noFolding,
+            weights, input, numClasses, config, output, scoreThreshold, batchSize, tile, tileOverlap, force, shard, threads, precision, noFolding,
         };
         var settings = new InferenceSettingsOptions();
         settings.AddTo(command);
@@ -78,17 +84,35 @@ static class PredictCommand
                 throw new CliException("--tile-overlap needs --tile (see 'maskrcnn predict --help')", ExitCodes.Usage);
             }
             ThreadSettings.Apply(parse.GetValue(threads));
+            var device = CommonOptions.DeviceOf(parse);
             var inputs = ImageInput.Resolve(parse.GetValue(input)!.ToString());
+            var writer = new PredictionWriter(parse.GetValue(output)!.ToString());
+            if (parse.GetValue(shard) is string shardText)
+            {
+                Data.Shard part;
+                try
+                {
+                    part = PredictionShard.Resolve(shardText);
+                }
+                catch (FormatException e)
+                {
+                    throw new CliException(e.Message, ExitCodes.Usage);
+                }
+                var mine = PredictionShard.Select(inputs, part);
+                inputs = parse.GetValue(force) ? mine : mine.Where(i => !writer.IsDone(i)).ToList();
+                context.Err.WriteLine($"maskrcnn: shard {part}: {mine.Count} images, {mine.Count - inputs.Count} already done");
+                if (inputs.Count == 0) return ExitCodes.Success;
+            }
+            else
+                CommonOptions.RefuseOverwrite(writer.ExistingOutputs(inputs), parse.GetValue(force));
             // Headers only: a missing or undecodable image stops the run before the model loads or anything is written.
             foreach (var image in inputs) ImageIo.ReadSize(image.Path);
-            var writer = new PredictionWriter(parse.GetValue(output)!.ToString());
-            CommonOptions.RefuseOverwrite(writer.ExistingOutputs(inputs), parse.GetValue(force));
 
             using var predictor = Predictor.Load(parse.GetValue(weights)!.ToString(), parse.GetValue(config)?.ToString(), parse.GetValue(numClasses),
                 new PredictorOptions
                 {
                     ScoreThreshold = parse.GetValue(scoreThreshold), Precision = parse.GetValue(precision), FoldBatchNorm = !parse.GetValue(noFolding),
-                }, adjustConfig: c => settings.ApplyTo(c, parse));
+                }, adjustConfig: c => settings.ApplyTo(c, parse), device: device);
             int size = parse.GetValue(batchSize);
             Func<RgbImage[], IReadOnlyList<IReadOnlyList<InstancePrediction>>> run = predictor.Predict;
             if (tiling is not null)

@@ -1,12 +1,14 @@
 using System.CommandLine;
 using MaskRcnn.Data.Import;
+using MaskRcnn.Distributed;
 using MaskRcnn.Training;
 
 namespace MaskRcnn.Cli.Commands;
 
 /// <summary>
 /// <c>maskrcnn train</c>: SGD training on a COCO-format dataset with the paper's schedule under the linear
-/// scaling rule, or a schedule compressed into <c>--minutes</c>; resumable from checkpoints.
+/// scaling rule, or a schedule compressed into <c>--minutes</c>; resumable from checkpoints. Under <c>mpirun</c> or
+/// <c>srun</c> each process is one rank of a data-parallel run (<c>--batch-size</c> per rank).
 /// </summary>
 static class TrainCommand
 {
@@ -52,7 +54,7 @@ static class TrainCommand
         var seed = CommonOptions.Seed();
         var workers = new Option<int>("--workers", "-j") { Description = "Data loading threads", DefaultValueFactory = _ => 2 };
         var threads = CommonOptions.Threads();
-        var command = new Command("train", "Train Mask R-CNN on a COCO-format dataset")
+        var command = new Command("train", "Train Mask R-CNN on a COCO-format dataset (under mpirun or srun: one data-parallel rank per process, the batch size per rank)")
         {
             images, annotations, trainFormat, valImages, valAnnotations, valFormat, backboneWeights, output, config, arch, weights, batchSize, lr, iterations, epochs, minutes, imageSize, augment, resume, force,
             checkpointEvery, evalEvery, logEvery, normWeightDecay, clipGradNorm, tensorBoard, seed, workers, threads,
@@ -97,7 +99,10 @@ static class TrainCommand
                 ImageSize = parse.GetValue(imageSize),
                 Augment = parse.GetValue(augment),
             };
-            return TrainingRunner.ExitCode(TrainingRunner.Run(request, context, overwrite: parse.GetValue(force)));
+            var device = CommonOptions.DeviceOf(parse);
+            using var communicator = MpiLaunch.Open();
+            return AbortOnFailure.Run(communicator, () =>
+                TrainingRunner.ExitCode(TrainingRunner.Run(request, context, overwrite: parse.GetValue(force), communicator, device)));
         });
         return command;
     }

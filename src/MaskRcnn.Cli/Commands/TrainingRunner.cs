@@ -1,3 +1,4 @@
+using MaskRcnn.Distributed;
 using MaskRcnn.Training;
 
 namespace MaskRcnn.Cli.Commands;
@@ -8,12 +9,13 @@ namespace MaskRcnn.Cli.Commands;
 /// </summary>
 static class TrainingRunner
 {
-    public static TrainingOutcome Run(TrainingRequest request, CliContext context, bool overwrite)
+    public static TrainingOutcome Run(TrainingRequest request, CliContext context, bool overwrite, ICommunicator? communicator = null,
+        TorchSharp.torch.Device? device = null)
     {
         TrainingRun run;
         try
         {
-            run = TrainingRun.Prepare(request, notice => context.Err.WriteLine($"maskrcnn: {notice}"), overwrite);
+            run = TrainingRun.Prepare(request, notice => context.Err.WriteLine($"maskrcnn: {notice}"), overwrite, communicator, device);
         }
         catch (InvalidTrainingRequestException e)
         {

@@ -28,16 +28,26 @@ public sealed class DataLoader
     public int Prefetch { get; }
     public bool GroupByAspectRatio { get; }
 
+    /// <summary>Which part of each global batch this loader yields (data-parallel training); <see cref="Shard.Whole"/> alone.</summary>
+    public Shard Shard { get; }
+
+    /// <summary>Samples per step over all shards: <see cref="BatchSize"/> × the shard count.</summary>
+    public int GlobalBatchSize => BatchSize * Shard.Count;
+
     /// <summary><c>workers</c> loader threads (0 loads on the consumer's thread) keep up to <c>prefetch</c>
-    /// batches ready; <c>groupByAspectRatio</c> selects torchvision's two-bin grouped batching.</summary>
+    /// batches ready; <c>groupByAspectRatio</c> selects torchvision's two-bin grouped batching. With a
+    /// <paramref name="shard"/> K/N, <paramref name="batchSize"/> is the per-shard batch: the epoch's order and its global
+    /// batches of N × batchSize are formed exactly as one loader with that batch would, and this loader yields part K of
+    /// each (same seed on every rank, so the parts are disjoint).</summary>
     public DataLoader(CocoDataset ds, int batchSize, bool shuffle, int seed, ITransform? transform,
-        int workers = 2, int prefetch = 4, bool groupByAspectRatio = true)
+        int workers = 2, int prefetch = 4, bool groupByAspectRatio = true, Shard? shard = null)
     {
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "must be positive");
         if (workers < 0) throw new ArgumentOutOfRangeException(nameof(workers), workers, "must be 0 or more");
         if (prefetch <= 0) throw new ArgumentOutOfRangeException(nameof(prefetch), prefetch, "must be positive");
-        if (ds.Count < batchSize)
-            throw new ArgumentException($"the dataset has {ds.Count} images, fewer than one batch of {batchSize}", nameof(ds));
+        Shard = shard ?? Shard.Whole;
+        if (ds.Count < batchSize * Shard.Count)
+            throw new ArgumentException($"the dataset has {ds.Count} images, fewer than one batch of {batchSize * Shard.Count}", nameof(ds));
         _dataset = ds;
         _transform = transform;
         BatchSize = batchSize;
@@ -51,7 +61,7 @@ public sealed class DataLoader
             .ToArray();
     }
 
-    public int BatchesPerEpoch => _dataset.Count / BatchSize;
+    public int BatchesPerEpoch => _dataset.Count / GlobalBatchSize;
 
     /// <summary>The dataset indices of each batch of an epoch, in order (what <see cref="Epoch"/> loads).</summary>
     public IReadOnlyList<int[]> BatchIndices(int epoch)
@@ -60,8 +70,11 @@ public sealed class DataLoader
         int[] order = Shuffle
             ? DeterministicRandom.ForKey(Seed, StreamShuffle, epoch).Permutation(n)
             : Enumerable.Range(0, n).ToArray();
-        if (GroupByAspectRatio) return GroupedBatchSampler.Batches(order, _groupIds, BatchSize);
-        return Enumerable.Range(0, n / BatchSize).Select(b => order.AsSpan(b * BatchSize, BatchSize).ToArray()).ToArray();
+        int global = GlobalBatchSize;
+        var batches = GroupByAspectRatio
+            ? GroupedBatchSampler.Batches(order, _groupIds, global)
+            : Enumerable.Range(0, n / global).Select(b => order.AsSpan(b * global, global).ToArray()).ToArray();
+        return Shard.Count == 1 ? batches : batches.Select(Shard.SliceOf).ToArray();
     }
 
     /// <summary>One pass over the data; the caller disposes each batch.</summary>
@@ -96,7 +109,8 @@ public sealed class DataLoader
             {
                 var item = _dataset.Load(indices[pos]);
                 if (_transform is not null)
-                    item = _transform.Apply(item, DeterministicRandom.ForKey(Seed, StreamTransform, epoch, batch, pos));
+                    // Keyed by the position in the global batch, so a sample is augmented alike however many shards load it.
+                    item = _transform.Apply(item, DeterministicRandom.ForKey(Seed, StreamTransform, epoch, batch, Shard.Index * BatchSize + pos));
                 items.Add(item);
             }
         }

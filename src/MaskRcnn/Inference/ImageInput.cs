@@ -8,13 +8,14 @@ public sealed record ImageInput(string Path, string Stem, long ImageId)
     static readonly string[] Extensions = [".png", ".jpg", ".jpeg"];
 
     /// <summary>
-    /// The images at <paramref name="path"/>: the file itself, or a folder's PNG and JPEG files (not its
-    /// sub-folders) sorted by name (ordinal). Image ids are the file stems when every stem is a distinct
+    /// The images at <paramref name="path"/>: the file itself, a folder's PNG and JPEG files (not its
+    /// sub-folders) sorted by name (ordinal), or the images a manifest (<c>.txt</c>) lists, sorted by path (ordinal). Image ids are the file stems when every stem is a distinct
     /// non-negative integer (COCO names such as <c>000000397133.jpg</c> give their COCO id), otherwise the
     /// 1-based positions in the sorted list — one rule for the whole list, so ids never collide.
     /// </summary>
     /// <exception cref="FileNotFoundException">Nothing at <paramref name="path"/>.</exception>
-    /// <exception cref="InvalidDataException">A folder without images, or two images with the same stem (their outputs would collide).</exception>
+    /// <exception cref="InvalidDataException">A folder or manifest without images, a manifest line naming no file, or two
+    /// images with the same stem (their outputs would collide).</exception>
     public static IReadOnlyList<ImageInput> Resolve(string path)
     {
         string[] files;
@@ -25,6 +26,8 @@ public sealed record ImageInput(string Path, string Stem, long ImageId)
                 .Order(StringComparer.Ordinal).ToArray();
             if (files.Length == 0) throw new InvalidDataException($"{path}: no PNG or JPEG images in the folder");
         }
+        else if (File.Exists(path) && System.IO.Path.GetExtension(path).Equals(".txt", StringComparison.OrdinalIgnoreCase))
+            files = ReadManifest(path);
         else if (File.Exists(path))
             files = [path];
         else
@@ -38,5 +41,27 @@ public sealed record ImageInput(string Path, string Stem, long ImageId)
         var numeric = stems.Select(s => long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out long id) ? id : (long?)null).ToArray();
         bool useStems = numeric.All(id => id is not null) && numeric.Distinct().Count() == numeric.Length;
         return files.Select((f, i) => new ImageInput(f, stems[i], useStems ? numeric[i]!.Value : i + 1)).ToList();
+    }
+
+    /// <summary>
+    /// A manifest: one image path per line, relative to the manifest's folder unless absolute; blank lines and lines
+    /// starting with <c>#</c> are skipped. Sorted, so the order (and a shard's share) does not depend on how it was listed.
+    /// </summary>
+    static string[] ReadManifest(string manifest)
+    {
+        string folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(manifest))!;
+        var files = new List<string>();
+        int number = 0;
+        foreach (string raw in File.ReadLines(manifest))
+        {
+            number++;
+            string line = raw.Trim();
+            if (line.Length == 0 || line.StartsWith('#')) continue;
+            string file = System.IO.Path.GetFullPath(line, folder);
+            if (!File.Exists(file)) throw new InvalidDataException($"{manifest}:{number}: no such image file '{line}'");
+            files.Add(file);
+        }
+        if (files.Count == 0) throw new InvalidDataException($"{manifest}: the manifest lists no images");
+        return [.. files.Order(StringComparer.Ordinal)];
     }
 }

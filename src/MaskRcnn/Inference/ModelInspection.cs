@@ -36,7 +36,7 @@ public static class ModelInspection
             throw new ArgumentOutOfRangeException(nameof(options), $"the location ({x}, {y}) is outside the {image.Width}×{image.Height} image");
 
         using var scope = NewDisposeScope();
-        var input = ImageIo.ToTensor(image);
+        var input = ImageIo.ToTensor(image).to(predictor.Device);
         using var trace = predictor.Model.PredictWithTrace([input]);
         var detection = trace.Detections[0];
         var original = ((long)image.Height, (long)image.Width);
@@ -44,7 +44,7 @@ public static class ModelInspection
         var rpn = trace.Rpn;
         var instances = predictor.ToInstances(detection, out var kept);
         var probabilities = trace.RoiDetections[0].MaskProbabilities;
-        var masks = kept.Take(options.MaxMasks).Select(i => probabilities[i, 0].contiguous().data<float>().ToArray()).ToList();
+        var masks = kept.Take(options.MaxMasks).Select(i => probabilities[i, 0].cpu().contiguous().data<float>().ToArray()).ToList();
         return new InspectionResult(
             image.Width, image.Height, (int)resized.Width, (int)resized.Height, [x, y],
             AnchorsAt(predictor.Model, trace, x, y, original),
@@ -77,7 +77,7 @@ public static class ModelInspection
             using var centre = GeneralizedRcnnTransform.ResizeBoxes(tensor(new[] { cx, cy, cx, cy }).view(1, 4), resized, original);
             var rpnConfig = model.Config.Rpn;
             levels.Add(new AnchorLevel(level, strideX, strideY, rpnConfig.AnchorSizes[level].ToArray(), rpnConfig.AspectRatios[level].ToArray(),
-                centre.data<float>().ToArray()[..2], Rows(boxes)));
+                centre.cpu().data<float>().ToArray()[..2], Rows(boxes)));
         }
         return levels;
     }
@@ -89,13 +89,13 @@ public static class ModelInspection
         var (sorted, order) = scores.sort(dim: 0, descending: true, stable: true);
         long n = Math.Min(top, sorted.shape[0]);
         var picked = GeneralizedRcnnTransform.ResizeBoxes(boxes.index_select(0, order[..(int)n]), resized, original);
-        var values = sorted[..(int)n].data<float>().ToArray();
+        var values = sorted[..(int)n].cpu().data<float>().ToArray();
         return Rows(picked).Select((b, i) => new ScoredBox(b, values[i])).ToList();
     }
 
     static float[][] Rows(Tensor boxes)
     {
-        var flat = boxes.contiguous().data<float>().ToArray();
+        var flat = boxes.cpu().contiguous().data<float>().ToArray();
         return Enumerable.Range(0, flat.Length / 4).Select(i => flat.AsSpan(4 * i, 4).ToArray()).ToArray();
     }
 }

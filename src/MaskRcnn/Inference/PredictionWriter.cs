@@ -21,11 +21,15 @@ public sealed record PredictionWriter(string OutputDirectory)
     public IReadOnlyList<string> ExistingOutputs(IEnumerable<ImageInput> inputs) =>
         inputs.SelectMany(i => new[] { JsonPath(i), OverlayPath(i) }).Where(File.Exists).ToList();
 
+    /// <summary>Whether the image's results are complete (its JSON, written last, exists).</summary>
+    public bool IsDone(ImageInput input) => File.Exists(JsonPath(input));
+
+    /// <summary>Writes the overlay, then the JSON, each atomically: an image with a JSON is complete.</summary>
     public void Write(ImageInput input, RgbImage image, IReadOnlyList<InstancePrediction> predictions)
     {
         Directory.CreateDirectory(OutputDirectory);
-        CocoJson.WriteResults(JsonPath(input), predictions.Select(p => p.ToCocoResult(input.ImageId)));
         var overlays = predictions.ToOverlays();
-        ImageIo.SavePng(Renderer.Render(image, overlays), OverlayPath(input));
+        AtomicFile.Write(OverlayPath(input), temp => ImageIo.SavePng(Renderer.Render(image, overlays), temp));
+        AtomicFile.Write(JsonPath(input), temp => CocoJson.WriteResults(temp, predictions.Select(p => p.ToCocoResult(input.ImageId))));
     }
 }

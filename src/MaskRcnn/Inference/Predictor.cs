@@ -26,6 +26,9 @@ public sealed class Predictor : IDisposable
     /// <summary>Where the model config came from (a file, the weights' metadata, defaults).</summary>
     public string ConfigOrigin { get; }
 
+    /// <summary>The device of the model's parameters; images go there, results come back to the CPU.</summary>
+    public Device Device { get; }
+
     /// <summary>A predictor around <paramref name="model"/>, which stays the caller's (not disposed with the predictor).</summary>
     public Predictor(MaskRcnnModel model, PredictorOptions? options = null)
         : this(model, options, ownsModel: false, weights: null, configOrigin: "in-memory model") { }
@@ -38,6 +41,7 @@ public sealed class Predictor : IDisposable
         if (Classes.Classes.Count != model.Config.NumClasses - 1)
             throw new ArgumentException($"the class map names {Classes.Classes.Count} classes but the model has {model.Config.NumClasses - 1} (plus background)");
         _ownsModel = ownsModel;
+        Device = Runtime.ComputeDevice.Of(model);
         Weights = weights;
         ConfigOrigin = configOrigin;
     }
@@ -52,20 +56,24 @@ public sealed class Predictor : IDisposable
     /// <param name="numClasses">Classes including background, for weights without a stored config.</param>
     /// <param name="options">Thresholds and class names; null for the defaults.</param>
     /// <param name="adjustConfig">Changes to the resolved config before the model is built (e.g. thresholds).</param>
+    /// <param name="device">Where the model runs (<see cref="Runtime.ComputeDevice.Parse"/>); null for the CPU.</param>
     /// <exception cref="WeightsMismatchException">The weights do not fit the model; lists the keys and names the file.</exception>
     /// <remarks>The model is then prepared for inference as <paramref name="options"/> say (norm folding, precision).</remarks>
     public static Predictor Load(string weightsPath, string? configPath = null, int? numClasses = null, PredictorOptions? options = null,
-        Func<MaskRcnnConfig, MaskRcnnConfig>? adjustConfig = null) =>
-        Load(new ModelRequest { Weights = weightsPath, ConfigPath = configPath, NumClasses = numClasses }, options, adjustConfig);
+        Func<MaskRcnnConfig, MaskRcnnConfig>? adjustConfig = null, Device? device = null) =>
+        Load(new ModelRequest { Weights = weightsPath, ConfigPath = configPath, NumClasses = numClasses }, options, adjustConfig, device);
 
-    /// <summary>A predictor for the model <paramref name="request"/> resolves to (see <see cref="ModelResolver"/>).</summary>
-    public static Predictor Load(ModelRequest request, PredictorOptions? options = null, Func<MaskRcnnConfig, MaskRcnnConfig>? adjustConfig = null)
+    /// <summary>A predictor for the model <paramref name="request"/> resolves to (see <see cref="ModelResolver"/>), on
+    /// <paramref name="device"/> (null: the CPU).</summary>
+    public static Predictor Load(ModelRequest request, PredictorOptions? options = null, Func<MaskRcnnConfig, MaskRcnnConfig>? adjustConfig = null,
+        Device? device = null)
     {
         options ??= new PredictorOptions();
         using var resolved = ModelResolver.Resolve(request);
         var model = resolved.CreateModel(adjustConfig);
         try
         {
+            if (device is not null) model.to(device);
             model.PrepareForInference(options.FoldBatchNorm, options.Precision);
             return new Predictor(model, options, ownsModel: true, resolved.Weights, resolved.ConfigOrigin);
         }
@@ -91,7 +99,7 @@ public sealed class Predictor : IDisposable
     {
         using var scope = NewDisposeScope();
         using var gcPause = Runtime.GcPause.Begin();
-        var detections = Model.Predict(images.Select(ImageIo.ToTensor).ToList());
+        var detections = Model.Predict(images.Select(i => ImageIo.ToTensor(i).to(Device)).ToList());
         return detections.Select(d => ToInstances(d, out _)).ToList();
     }
 
@@ -99,18 +107,18 @@ public sealed class Predictor : IDisposable
     internal IReadOnlyList<InstancePrediction> ToInstances(Detections d, out long[] kept)
     {
         using var scope = NewDisposeScope();
-        var scores = d.Scores.data<float>().ToArray();
+        var scores = d.Scores.cpu().data<float>().ToArray();
         // Stable, so equal scores keep the model's order.
         var keep = Enumerable.Range(0, scores.Length).Where(i => scores[i] >= Options.ScoreThreshold)
             .OrderByDescending(i => scores[i]).Select(i => (long)i).ToArray();
         kept = keep;
         if (keep.Length == 0) return [];
-        var boxes = d.Boxes.contiguous().data<float>().ToArray();
-        var labels = d.Labels.data<long>().ToArray();
+        var boxes = d.Boxes.cpu().contiguous().data<float>().ToArray();
+        var labels = d.Labels.cpu().data<long>().ToArray();
         int h = (int)d.Masks.shape[^2], w = (int)d.Masks.shape[^1];
         // torchvision's references binarise with "masks > 0.5" (strictly above).
-        using var index = tensor(keep);
-        var binary = d.Masks.index_select(0, index).squeeze(1).gt(Options.MaskThreshold).to(ScalarType.Byte).contiguous().data<byte>().ToArray();
+        using var index = tensor(keep, device: d.Masks.device);
+        var binary = d.Masks.index_select(0, index).squeeze(1).gt(Options.MaskThreshold).to(ScalarType.Byte).cpu().contiguous().data<byte>().ToArray();
         var result = new List<InstancePrediction>(keep.Length);
         for (int k = 0; k < keep.Length; k++)
         {

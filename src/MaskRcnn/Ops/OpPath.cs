@@ -30,6 +30,30 @@ internal static class OpPathExtensions
             throw new ArgumentException($"The CPU kernel needs {dtype} tensors; got {input.dtype}."),
         OpPath.CpuKernel => true,
         OpPath.TensorOps => false,
-        _ => input.device_type == DeviceType.CPU && (kernelDtype is null || input.dtype == kernelDtype),
+        _ => OpPathOverride.Forced != OpPath.TensorOps && input.device_type == DeviceType.CPU && (kernelDtype is null || input.dtype == kernelDtype),
     };
+}
+
+/// <summary>
+/// Sends every <see cref="OpPath.Auto"/> op of the current flow (e.g. a whole model pass) down the tensor-op path, as a
+/// non-CPU device would: the device-plumbing tests run a CPU model this way and compare it with the kernels.
+/// </summary>
+internal static class OpPathOverride
+{
+    static readonly AsyncLocal<OpPath?> forced = new();
+
+    public static OpPath? Forced => forced.Value;
+
+    /// <summary>Forces <see cref="OpPath.TensorOps"/> until the returned scope is disposed.</summary>
+    public static IDisposable ForceTensorOps()
+    {
+        var previous = forced.Value;
+        forced.Value = OpPath.TensorOps;
+        return new Restore(previous);
+    }
+
+    sealed class Restore(OpPath? previous) : IDisposable
+    {
+        public void Dispose() => forced.Value = previous;
+    }
 }

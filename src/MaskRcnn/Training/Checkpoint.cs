@@ -20,8 +20,13 @@ public static class Checkpoint
     const string MomentumPrefix = "momentum/";
     const string GeneratorStateKey = "rng/torch_cpu";
 
-    /// <summary>Writes a checkpoint into <paramref name="run"/> and returns its folder.</summary>
-    public static string Save(RunDirectory run, ITrainableDetector model, DetectionOptimizer optimizer, CheckpointState state)
+    /// <summary>
+    /// Writes a checkpoint into <paramref name="run"/> and returns its folder. In a data-parallel run,
+    /// <paramref name="otherRankGenerators"/> are the CPU generator states of ranks 1, 2, … (rank 0's is this process's):
+    /// their samplers drew different amounts, so a bit-exact resume needs each one.
+    /// </summary>
+    public static string Save(RunDirectory run, ITrainableDetector model, DetectionOptimizer optimizer, CheckpointState state,
+        IReadOnlyList<Tensor>? otherRankGenerators = null)
     {
         Directory.CreateDirectory(run.Path);
         var final = run.Checkpoint(state.Iteration);
@@ -35,6 +40,7 @@ public static class Checkpoint
             var optimizerTensors = optimizer.MomentumBuffers()
                 .ToDictionary(kv => MomentumPrefix + kv.Key, kv => kv.Value);
             optimizerTensors[GeneratorStateKey] = torch.Generator.Default.get_state();
+            for (int r = 1; r <= (otherRankGenerators?.Count ?? 0); r++) optimizerTensors[RankGeneratorKey(r)] = otherRankGenerators![r - 1];
             SafeTensors.Save(temp.Optimizer, optimizerTensors);
         }
         File.WriteAllText(temp.State, ToJson(state).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
@@ -67,8 +73,9 @@ public static class Checkpoint
     /// <summary>
     /// Restores model weights, momentum buffers and the CPU generator from a checkpoint (or a run folder's
     /// latest checkpoint) and returns its state; the caller positions its data stream at <see cref="CheckpointState.Data"/>.
+    /// A data-parallel <paramref name="rank"/> takes its own generator state.
     /// </summary>
-    public static CheckpointState Restore(string checkpointOrRunDirectory, ITrainableDetector model, DetectionOptimizer optimizer)
+    public static CheckpointState Restore(string checkpointOrRunDirectory, ITrainableDetector model, DetectionOptimizer optimizer, int rank = 0)
     {
         var checkpoint = CheckpointDirectory.Resolve(checkpointOrRunDirectory);
         var state = ReadState(checkpoint);
@@ -86,10 +93,15 @@ public static class Checkpoint
         optimizer.LoadMomentumBuffers(optimizerTensors
             .Where(kv => kv.Key.StartsWith(MomentumPrefix, StringComparison.Ordinal))
             .ToDictionary(kv => kv.Key[MomentumPrefix.Length..], kv => kv.Value));
-        if (optimizerTensors.TryGetValue(GeneratorStateKey, out var generator))
+        string generatorKey = rank == 0 ? GeneratorStateKey : RankGeneratorKey(rank);
+        if (optimizerTensors.TryGetValue(generatorKey, out var generator))
             torch.Generator.Default.set_state(generator);
+        else if (rank > 0)
+            throw new InvalidDataException($"{checkpoint.Optimizer}: no generator state for rank {rank}; resume with the number of processes that wrote it ({state.WorldSize})");
         return state;
     }
+
+    static string RankGeneratorKey(int rank) => $"{GeneratorStateKey}/rank{rank}";
 
     static JsonObject ToJson(CheckpointState s) => new()
     {
@@ -107,6 +119,7 @@ public static class Checkpoint
         // A string: JSON numbers lose 64-bit seeds in many readers.
         ["torch_seed"] = s.TorchSeed.ToString(CultureInfo.InvariantCulture),
         ["model_config"] = s.ModelConfig?.DeepClone(),
+        ["world_size"] = s.WorldSize,
     };
 
     static CheckpointState FromJson(JsonObject o)
@@ -118,6 +131,7 @@ public static class Checkpoint
         var d = o["data"]!.AsObject();
         return new CheckpointState(
             (int)o["iteration"]!, schedule, new DataPosition((long)d["seed"]!, (int)d["epoch"]!, (int)d["batch_index"]!),
-            long.Parse((string)o["torch_seed"]!, CultureInfo.InvariantCulture), o["model_config"]?.DeepClone());
+            long.Parse((string)o["torch_seed"]!, CultureInfo.InvariantCulture), o["model_config"]?.DeepClone(),
+            o["world_size"] is { } worldSize ? (int)worldSize : 1);
     }
 }

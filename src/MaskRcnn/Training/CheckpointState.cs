@@ -7,4 +7,4 @@ namespace MaskRcnn.Training;
 /// schedule (whose length a time budget may have fixed), the data stream's position, the torch seed, and
 /// the model configuration for rebuilding the model.
 /// </summary>
-public sealed record CheckpointState(int Iteration, LrSchedule Schedule, DataPosition Data, long TorchSeed, JsonNode? ModelConfig);
+public sealed record CheckpointState(int Iteration, LrSchedule Schedule, DataPosition Data, long TorchSeed, JsonNode? ModelConfig, int WorldSize = 1);

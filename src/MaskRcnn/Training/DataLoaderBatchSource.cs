@@ -11,6 +11,9 @@ namespace MaskRcnn.Training;
 /// </summary>
 public sealed class DataLoaderBatchSource(DataLoader loader) : IBatchSource, IDisposable
 {
+    /// <summary>The model's device: batches are moved there (the loader builds them on the CPU); null leaves them on the CPU.</summary>
+    public Device? Device { get; init; }
+
     IEnumerator<TrainingBatch>? batches;
     int epoch, index, skip, epochLength;
 
@@ -46,7 +49,10 @@ public sealed class DataLoaderBatchSource(DataLoader loader) : IBatchSource, IDi
             batches = null;
             (epoch, index) = (epoch + 1, 0);
         }
-        return (batch.Images, batch.Targets);
+        if (Device is null || Device.type == TorchSharp.DeviceType.CPU) return (batch.Images, batch.Targets);
+        using (batch)
+            return (batch.Images.Select(i => i.to(Device)).ToList(),
+                batch.Targets.Select(t => new TargetSet(t.Boxes.to(Device), t.Labels.to(Device), t.Masks.to(Device))).ToList());
     }
 
     public void Dispose() => batches?.Dispose();

@@ -50,11 +50,17 @@ public sealed class DetectionOptimizer : IDisposable
         }
     }
 
+    /// <summary>The optimised parameters, in parameter-group order (the order of <see cref="ParameterNames"/>).</summary>
+    public IReadOnlyList<Parameter> Parameters => ordered.Select(p => p.Parameter).ToList();
+
     /// <summary>Back-propagates <paramref name="loss"/> and applies one SGD update; returns the gradient norm before clipping when clipping is on.</summary>
-    public double? Step(Tensor loss)
+    /// <param name="loss">The scalar to minimise.</param>
+    /// <param name="afterBackward">Runs between back-propagation and the update (data-parallel runs average the gradients there, before clipping).</param>
+    public double? Step(Tensor loss, Action? afterBackward = null)
     {
         sgd.zero_grad();
         loss.backward();
+        afterBackward?.Invoke();
         double? norm = null;
         if (clipGradNorm is double max)
             norm = torch.nn.utils.clip_grad_norm_(ordered.Select(p => p.Parameter), max, 2.0);

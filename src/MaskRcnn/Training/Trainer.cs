@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MaskRcnn.Distributed;
 using MaskRcnn.Runtime;
 using MaskRcnn.Weights;
 using TorchSharp;
@@ -26,12 +27,21 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
     public Func<int, IReadOnlyDictionary<string, double>>? Validate { get; init; }
 
     /// <summary>
+    /// The data-parallel job this trainer is one rank of (the batch source is then this rank's shard). Rank 0's
+    /// initial weights are broadcast, every step averages the gradients over the ranks, and only rank 0 reports
+    /// progress, writes metrics and checkpoints and validates. Stopping (cancellation, time budget) is agreed by all.
+    /// </summary>
+    public ICommunicator Communicator { get; init; } = SingleProcessCommunicator.Instance;
+
+    /// <summary>
     /// Trains to the end of the schedule, from scratch or from a checkpoint (or run) folder. On cancellation the run
     /// checkpoints and returns with <see cref="TrainingResult.Cancelled"/> set.
     /// </summary>
     public TrainingResult Run(string? resumeFrom = null, CancellationToken cancellation = default)
     {
         var schedule = options.Schedule;
+        var parallel = new DataParallel(Communicator);
+        bool root = Communicator.Rank == 0;
         using var optimizer = new DetectionOptimizer(model.NamedParameters(), options.Optimizer, schedule.LearningRate(0));
         int start = 0;
         long torchSeed = torch.random.initial_seed();
@@ -39,7 +49,10 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
         if (resumeFrom is not null)
         {
             lastCheckpoint = CheckpointDirectory.Resolve(resumeFrom).Path;
-            var state = Checkpoint.Restore(lastCheckpoint, model, optimizer);
+            var state = Checkpoint.Restore(lastCheckpoint, model, optimizer, Communicator.Rank);
+            if (state.WorldSize != Communicator.Size)
+                throw new InvalidOperationException($"{lastCheckpoint}: written by a run of {state.WorldSize} processes, resumed with {Communicator.Size}; " +
+                                                    "resume with the same number (the data shards and random streams depend on it)");
             // The stored schedule wins: its length may have been fixed by the time budget of the first run.
             schedule = state.Schedule;
             start = state.Iteration;
@@ -47,18 +60,39 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
             data.Seek(state.Data);
         }
         bool lengthFixed = resumeFrom is not null || options.TimeBudget is null;
+        // In name order, the same on every rank.
+        parallel.BroadcastFromRoot(model.StateDict().OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Value));
 
         string metricsPath = options.Run.MetricsLog;
-        if (resumeFrom is not null) MetricsLog.DropAfter(metricsPath, start);
-        using var metrics = new MetricsLog(metricsPath);
-        var tensorBoard = options.TensorBoard ? new TensorBoardLog(options.Run.TensorBoard) : null;
+        if (resumeFrom is not null && root) MetricsLog.DropAfter(metricsPath, start);
+        using var metrics = root ? new MetricsLog(metricsPath) : null;
+        var tensorBoard = options.TensorBoard && root ? new TensorBoardLog(options.Run.TensorBoard) : null;
         IReadOnlyDictionary<string, double>? lastMetrics = null;
         var clock = Stopwatch.StartNew();
         TimeSpan probeStart = TimeSpan.Zero;
         model.SetTraining(true);
 
-        string SaveCheckpoint(int completed) => lastCheckpoint = Checkpoint.Save(options.Run, model, optimizer,
-            new CheckpointState(completed, schedule, data.Position, torchSeed, options.ModelConfig));
+        string SaveCheckpoint(int completed)
+        {
+            // Collective: every rank's generator state goes into rank 0's checkpoint.
+            IReadOnlyList<Tensor>? others = null;
+            if (Communicator.Size > 1)
+            {
+                using var state = torch.Generator.Default.get_state();
+                others = parallel.AllGather(state.bytes).Skip(1).Select(b => torch.tensor(b)).ToList();
+            }
+            try
+            {
+                return lastCheckpoint = root
+                    ? Checkpoint.Save(options.Run, model, optimizer,
+                        new CheckpointState(completed, schedule, data.Position, torchSeed, options.ModelConfig, Communicator.Size), others)
+                    : options.Run.Checkpoint(completed).Path;
+            }
+            finally
+            {
+                foreach (var t in others ?? []) t.Dispose();
+            }
+        }
 
         void RunValidation(int completed)
         {
@@ -71,7 +105,7 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
             {
                 model.SetTraining(true);
             }
-            metrics.WriteEvaluation(completed, lastMetrics);
+            metrics!.WriteEvaluation(completed, lastMetrics);
             tensorBoard?.WriteEvaluation(completed, lastMetrics);
         }
 
@@ -80,16 +114,19 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
         // Under a time budget the schedule's own length does not count until the speed probe has fixed it.
         for (; !lengthFixed || iteration < schedule.TotalIterations; iteration++)
         {
-            if (cancellation.IsCancellationRequested) break;
             // The length fixed after the probe assumes the probe's speed; if the machine slows down, the budget still holds.
-            if (lengthFixed && options.TimeBudget is TimeSpan budget && resumeFrom is null && clock.Elapsed >= budget - options.BudgetReserve)
+            // Rank 0's clock decides for all; a stop asked on any rank stops all at the same iteration.
+            bool overBudget = root && lengthFixed && options.TimeBudget is TimeSpan budget && resumeFrom is null && clock.Elapsed >= budget - options.BudgetReserve;
+            var stop = parallel.Any(cancellation.IsCancellationRequested, overBudget);
+            if (stop[0]) break;
+            if (stop[1])
             {
                 budgetExhausted = true;
                 break;
             }
             double lr = schedule.LearningRate(iteration);
             optimizer.LearningRate = lr;
-            var (losses, total) = Step(optimizer, iteration, lastCheckpoint);
+            var (losses, total) = Step(optimizer, parallel, iteration, lastCheckpoint);
             int completed = iteration + 1;
             int doneHere = completed - start;
 
@@ -100,28 +137,29 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
                 else if (doneHere == 1 + options.SpeedProbeIterations)
                 {
                     var perIteration = (clock.Elapsed - probeStart) / options.SpeedProbeIterations;
-                    int length = TimeBudget.TotalIterations(options.TimeBudget!.Value, clock.Elapsed, perIteration, completed, options.BudgetReserve);
+                    int length = parallel.BroadcastInt(
+                        TimeBudget.TotalIterations(options.TimeBudget!.Value, clock.Elapsed, perIteration, completed, options.BudgetReserve));
                     schedule = options.Schedule.ScaledToIterations(Math.Max(length, completed));
                     lengthFixed = true;
-                    Notice?.Invoke($"measured {perIteration.TotalSeconds:0.###} s/iteration: {schedule.TotalIterations:N0} iterations fit the {options.TimeBudget.Value.TotalMinutes:0.##}-minute budget");
+                    if (root) Notice?.Invoke($"measured {perIteration.TotalSeconds:0.###} s/iteration: {schedule.TotalIterations:N0} iterations fit the {options.TimeBudget.Value.TotalMinutes:0.##}-minute budget");
                 }
             }
 
             bool last = lengthFixed && completed == schedule.TotalIterations;
-            if (completed % options.LogEvery == 0 || last)
+            if (root && (completed % options.LogEvery == 0 || last))
             {
                 var entry = new TrainingMetrics(completed, lr, losses, total, clock.Elapsed.TotalSeconds,
                     ProcessMemory.ResidentMb(), ProcessMemory.HeapInUseMb());
-                metrics.WriteTraining(entry);
+                metrics!.WriteTraining(entry);
                 tensorBoard?.WriteTraining(entry);
             }
             TimeSpan? eta = lengthFixed ? clock.Elapsed / doneHere * (schedule.TotalIterations - completed) : null;
-            if (options.TimeBudget is null && resumeFrom is null && doneHere == EstimateAfter && Notice is not null)
+            if (root && options.TimeBudget is null && resumeFrom is null && doneHere == EstimateAfter && Notice is not null)
                 Notice($"estimated time: {eta:hh\\:mm\\:ss} more for {schedule.TotalIterations - completed:N0} iterations ({clock.Elapsed.TotalSeconds / doneHere:0.###} s/iteration so far)");
             // Until a time budget has fixed the length, the total is unknown (null), not the placeholder schedule's.
-            Progress?.Report(new TrainingProgress(completed, lengthFixed ? schedule.TotalIterations : null, clock.Elapsed, eta, lr, losses, total));
+            if (root) Progress?.Report(new TrainingProgress(completed, lengthFixed ? schedule.TotalIterations : null, clock.Elapsed, eta, lr, losses, total));
 
-            if (Validate is not null && !last && options.ValidateEvery > 0 && completed % options.ValidateEvery == 0)
+            if (Validate is not null && root && !last && options.ValidateEvery > 0 && completed % options.ValidateEvery == 0)
                 RunValidation(completed);
             if (!last && options.CheckpointEvery > 0 && completed % options.CheckpointEvery == 0)
                 SaveCheckpoint(completed);
@@ -129,14 +167,14 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
 
         bool cancelled = iteration < schedule.TotalIterations && !budgetExhausted;
         string final = iteration == start && lastCheckpoint is not null ? lastCheckpoint : SaveCheckpoint(iteration);
-        if (Validate is not null && !cancelled) RunValidation(iteration);
+        if (Validate is not null && root && !cancelled) RunValidation(iteration);
         return new TrainingResult(iteration, schedule, final, clock.Elapsed, cancelled, lastMetrics);
     }
 
     /// <summary>Iterations after which a run of known length prints its time estimate (the first ones warm caches).</summary>
     const int EstimateAfter = 3;
 
-    (IReadOnlyDictionary<string, double> Losses, double Total) Step(DetectionOptimizer optimizer, int iteration, string? lastCheckpoint)
+    (IReadOnlyDictionary<string, double> Losses, double Total) Step(DetectionOptimizer optimizer, DataParallel parallel, int iteration, string? lastCheckpoint)
     {
         using var scope = torch.NewDisposeScope();
         var (images, targets) = data.Next();
@@ -157,8 +195,11 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
             }
             double totalValue = total!.item<float>();
             if (!double.IsFinite(totalValue)) throw new TrainingDivergedException(iteration + 1, "total loss", totalValue, lastCheckpoint);
-            optimizer.Step(total);
-            return (values, totalValue);
+            // The logged losses are the means over the ranks, carried in the gradients' all-reduce.
+            var reported = values.Values.Append(totalValue).ToArray();
+            optimizer.Step(total, () => parallel.AverageGradients(optimizer.Parameters, reported));
+            var names = values.Keys.ToList();
+            return (names.Select((n, i) => (n, reported[i])).ToDictionary(p => p.n, p => p.Item2), reported[^1]);
         }
         finally
         {

@@ -4,6 +4,7 @@ using MaskRcnn.Data.Coco;
 using MaskRcnn.Data.Images;
 using MaskRcnn.Data.Import;
 using MaskRcnn.Data.Transforms;
+using MaskRcnn.Distributed;
 using MaskRcnn.Modeling.Backbone;
 using MaskRcnn.Modeling;
 using MaskRcnn.Weights;
@@ -32,11 +33,13 @@ public sealed class TrainingRun : IDisposable
     readonly CocoDataset? validation;
     readonly TrainerOptions options;
     readonly Action<string>? notice;
+    readonly ICommunicator communicator;
     ValidationOutcome? lastEvaluation;
 
     TrainingRun(TrainingRequest request, MaskRcnnConfig config, MaskRcnnModel model, DataLoaderBatchSource batches,
-        CocoDataset? validation, TrainerOptions options, Action<string>? notice)
+        CocoDataset? validation, TrainerOptions options, Action<string>? notice, ICommunicator communicator)
     {
+        this.communicator = communicator;
         this.request = request;
         Config = config;
         this.model = model;
@@ -60,10 +63,12 @@ public sealed class TrainingRun : IDisposable
     /// written, the COCO summaries).</param>
     /// <param name="cancellation">Stops the run cleanly, after a checkpoint.</param>
     /// <param name="overwrite">Start over in a run folder that already holds a run's files (deletes only those).</param>
+    /// <param name="communicator">The data-parallel job this process is a rank of; null for a single process.</param>
+    /// <param name="device">Where the model trains; null for the CPU.</param>
     public static TrainingOutcome Run(TrainingRequest request, IProgress<TrainingProgress>? progress, TextWriter log,
-        CancellationToken cancellation = default, bool overwrite = false)
+        CancellationToken cancellation = default, bool overwrite = false, ICommunicator? communicator = null, torch.Device? device = null)
     {
-        using var run = Prepare(request, log.WriteLine, overwrite);
+        using var run = Prepare(request, log.WriteLine, overwrite, communicator, device);
         return run.Finish(run.Train(progress, cancellation), log);
     }
 
@@ -76,16 +81,25 @@ public sealed class TrainingRun : IDisposable
     /// time estimate once measured, re-initialised class layers); null to drop them.</param>
     /// <param name="overwrite">Start over in a non-empty run folder: an earlier run's files there are deleted first
     /// (nothing else is). Without it (and without <see cref="TrainingRequest.Resume"/>) a non-empty folder is refused.</param>
+    /// <param name="communicator">The data-parallel job this process is a rank of (null: a single process): the
+    /// request's batch size is then per rank, the loader reads this rank's shard, the schedule follows the global batch,
+    /// and only rank 0 checks and clears the run folder and gives notices.</param>
+    /// <param name="device">Where the model trains (null: the CPU); batches are moved there.</param>
     /// <exception cref="FileNotFoundException">A file named by the request does not exist, or there is no checkpoint to resume.</exception>
     /// <exception cref="InvalidDataException">A file is not what it should be (names it).</exception>
     /// <exception cref="InvalidTrainingRequestException">The request cannot be carried out as given.</exception>
     /// <exception cref="IOException">The run folder is not empty and neither resuming nor overwriting was asked for.</exception>
-    public static TrainingRun Prepare(TrainingRequest request, Action<string>? notice = null, bool overwrite = false)
+    /// <exception cref="NotSupportedException">A run of several processes with trainable BatchNorm.</exception>
+    public static TrainingRun Prepare(TrainingRequest request, Action<string>? notice = null, bool overwrite = false,
+        ICommunicator? communicator = null, torch.Device? device = null)
     {
         var r = request;
         r.Validate();
+        var comm = communicator ?? SingleProcessCommunicator.Instance;
+        if (comm.Rank != 0) notice = null;
         var run = new RunDirectory(r.Output);
-        PrepareFolder(run, r.Resume, overwrite);
+        // The run folder is shared by the ranks: one of them decides and clears it (a failure there aborts the job).
+        if (comm.Rank == 0) PrepareFolder(run, r.Resume, overwrite);
         torch.manual_seed(r.Seed);
         var (instances, imagesDirectory) = ImportedDataset.Read(r.Annotations, r.Images, r.TrainFormat, notice);
         // Labels 1..K by increasing category id, as CocoDataset numbers them.
@@ -93,14 +107,17 @@ public sealed class TrainingRun : IDisposable
         var model = CreateModel(r, run, instances, classes, notice, out var config);
         try
         {
+            DistributedTraining.RequireSynchronisableNorm(config, comm.Size);
+            if (device is not null) model.to(device);
             // Images are read as the model will see them at prediction: the config's 16-bit intensity mapping.
             var images = new ImageLoadOptions { Intensity = config.Transform.IntensityMapping };
             var dataset = new CocoDataset(instances, imagesDirectory, new CocoDatasetOptions(RemoveImagesWithoutAnnotations: true, Images: images));
-            var loader = new DataLoader(dataset, r.BatchSize, shuffle: true, r.Seed, TrainingTransform(config), r.Workers);
-            var batches = new DataLoaderBatchSource(loader);
+            var loader = new DataLoader(dataset, r.BatchSize, shuffle: true, r.Seed, TrainingTransform(config), r.Workers,
+                shard: new Shard(comm.Rank, comm.Size));
+            var batches = new DataLoaderBatchSource(loader) { Device = device };
             try
             {
-                var schedule = PlanSchedule(r, loader, notice);
+                var schedule = PlanSchedule(r, loader, comm.Size, notice);
                 var options = new TrainerOptions
                 {
                     Schedule = schedule,
@@ -119,7 +136,7 @@ public sealed class TrainingRun : IDisposable
                     var (valInstances, valImages) = ImportedDataset.Read(r.ValAnnotations, r.ValImages, r.ValFormat, notice);
                     validation = new CocoDataset(valInstances, valImages, new CocoDatasetOptions(Images: images));
                 }
-                return new TrainingRun(r, config, model, batches, validation, options, notice);
+                return new TrainingRun(r, config, model, batches, validation, options, notice, comm);
             }
             catch
             {
@@ -241,14 +258,16 @@ public sealed class TrainingRun : IDisposable
     /// <summary>
     /// The paper's schedule under the linear scaling rule, compressed to the run length: <c>Iterations</c>,
     /// <c>Epochs</c> × batches per epoch, a time budget (fixed after the speed probe), or by default
-    /// <see cref="TrainingRequest.DefaultEpochs"/> epochs.
+    /// <see cref="TrainingRequest.DefaultEpochs"/> epochs. With several <paramref name="ranks"/> the loader is one
+    /// rank's shard: an iteration takes a batch on every rank, so an epoch is the shard's batch count.
     /// </summary>
-    static LrSchedule PlanSchedule(TrainingRequest r, DataLoader loader, Action<string>? notice)
+    static LrSchedule PlanSchedule(TrainingRequest r, DataLoader loader, int ranks, Action<string>? notice)
     {
-        var schedule = LrSchedule.ScaledForBatch(r.BatchSize);
+        // The linear scaling rule follows the global batch, N ranks × the per-rank batch.
+        var schedule = LrSchedule.ScaledForBatch(r.BatchSize * ranks);
         if (r.LearningRate is double lr) schedule = schedule with { BaseLearningRate = lr };
         int perEpoch = Math.Max(1, loader.BatchesPerEpoch);
-        string images = $"{perEpoch} batches of {r.BatchSize}";
+        string images = ranks > 1 ? $"{perEpoch} batches of {r.BatchSize} × {ranks} processes" : $"{perEpoch} batches of {r.BatchSize}";
         if (r.Minutes is double minutes)
         {
             notice?.Invoke($"planned: as many iterations as fit in {minutes:0.##} minutes (measured after the first iterations), {images} per epoch");
@@ -273,6 +292,7 @@ public sealed class TrainingRun : IDisposable
             random: new Random((int)DeterministicRandom.ForKey(request.Seed, StreamMultiScale, iteration).NextUInt64())));
         return new Trainer(detector, batches, options)
         {
+            Communicator = communicator,
             Progress = progress,
             Notice = notice,
             Validate = validation is null ? null : _ =>
@@ -293,6 +313,8 @@ public sealed class TrainingRun : IDisposable
     public TrainingOutcome Finish(TrainingResult result, TextWriter log)
     {
         var r = request;
+        // Every rank holds the same weights; rank 0 writes them.
+        if (communicator.Rank != 0) return new TrainingOutcome(result, Folder.FinalWeights, Folder.Config, null);
         ModelWeights.Save(model, Folder.FinalWeights);
         File.WriteAllText(Folder.Config, Config.ToJson());
         string? lossCurve = RunReport.WriteLossCurve(Folder);
@@ -309,7 +331,7 @@ public sealed class TrainingRun : IDisposable
             RunReport.Write(Folder, lastEvaluation, "Mask R-CNN training report",
             [
                 new("training data", r.Annotations), new("validation data", r.ValAnnotations!),
-                new("iterations", $"{result.Iterations} of {result.Schedule.TotalIterations} (batch {r.BatchSize}, base lr {result.Schedule.BaseLearningRate:G4})"),
+                new("iterations", $"{result.Iterations} of {result.Schedule.TotalIterations} (batch {r.BatchSize * communicator.Size}, base lr {result.Schedule.BaseLearningRate:G4})"),
                 new("training time (this process)", result.Elapsed.ToString(@"hh\:mm\:ss")),
             ], log);
             log.WriteLine($"metrics: {Folder.MetricsSummary}");
