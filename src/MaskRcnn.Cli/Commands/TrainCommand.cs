@@ -42,7 +42,7 @@ static class TrainCommand
         var minutes = new Option<double?>("--minutes") { Description = "Time budget; fixes the run length after measuring the speed" };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in the output folder from its latest checkpoint, bit for bit" };
         var imageSize = new Option<int?>("--image-size") { Description = "Short side in pixels for training and (stored in the config) prediction; the long-side cap scales with it (default: the training images' median short side, capped at 800, unless a config or the weights give sizes)" };
-        var augment = new Option<string?>("--augment") { Description = "Training augmentation, e.g. hflip,vflip,rot90,scale:0.8-1.25,crop:512,color (images are brought to --image-size first; crops are not rescaled); default: the config's, else horizontal flips" };
+        var augment = new Option<string?>("--augment") { Description = "Training augmentation, e.g. hflip,vflip,rot90,scale:0.8-1.25,crop:512,color (images are brought to the training image size first; crops are not rescaled); default: the config's, else horizontal flips" };
         var force = CommonOptions.Force();
         force.Description = "Start over in a non-empty output folder (an earlier run's files there are replaced; nothing else is touched)";
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Iterations between checkpoints", DefaultValueFactory = _ => 500 };

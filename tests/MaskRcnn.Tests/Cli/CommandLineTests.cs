@@ -126,7 +126,7 @@ public class CommandLineTests
     {
         var (code, _, err) = CliRunner.Run("train", "--train-images", "i", "--train-annotations", "a.json", "--val-images", "v");
         Assert.Equal(2, code);
-        Assert.Contains("--val-images and --val-annotations go together", err);
+        Assert.Contains("--val-images needs --val-annotations", err);
     }
 
     [Fact]
