@@ -1,8 +1,8 @@
-using MaskRcnn.Weights;
+using MaskRcnn.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace MaskRcnn.Modeling.Backbone;
+namespace MaskRcnn.Weights;
 
 /// <summary>
 /// Where a detection model's backbone starts from ImageNet (every anchor system does: the paper, torchvision,
