@@ -46,7 +46,7 @@ static class TrainCommand
         var force = CommonOptions.Force();
         force.Description = "Start over in a non-empty output folder (an earlier run's files there are replaced; nothing else is touched)";
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Iterations between checkpoints", DefaultValueFactory = _ => 500 };
-        var evalEvery = new Option<int>("--eval-every") { Description = "Iterations between validations (0: at the end only)", DefaultValueFactory = _ => 0 };
+        var evalEvery = new Option<int>("--eval-every") { Description = "Iterations between validations (0: at the end only); the weights of the best segm AP so far are kept as model_best.safetensors", DefaultValueFactory = _ => 0 };
         var logEvery = new Option<int>("--log-every") { Description = "Iterations between metrics lines", DefaultValueFactory = _ => 20 };
         var normWeightDecay = new Option<double?>("--norm-weight-decay") { Description = "Weight decay of biases and norm weights (default: same as weights, 1e-4)" };
         var clipGradNorm = new Option<double?>("--clip-grad-norm") { Description = "Clip the gradients' global norm to this" };

@@ -98,6 +98,19 @@ public sealed class MetricsLog : IDisposable
         return result;
     }
 
+    /// <summary>The best value of one evaluation metric logged so far (e.g. <c>segm_AP</c>), or null without one.</summary>
+    public static double? BestEvaluation(string path, string metric)
+    {
+        if (!File.Exists(path)) return null;
+        double? best = null;
+        foreach (var line in File.ReadLines(path))
+        {
+            if (string.IsNullOrWhiteSpace(line) || JsonNode.Parse(line) is not JsonObject o || (string?)o["type"] != "eval") continue;
+            if (o["metrics"]?[metric] is JsonNode v && (double)v is var value && (best is null || value > best)) best = value;
+        }
+        return best;
+    }
+
     // JSON has no NaN or infinity; a diverged value is written as null and read back as NaN.
     static JsonNode? Finite(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
 

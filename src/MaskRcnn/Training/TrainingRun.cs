@@ -35,6 +35,7 @@ public sealed class TrainingRun : IDisposable
     readonly Action<string>? notice;
     readonly ICommunicator communicator;
     ValidationOutcome? lastEvaluation;
+    double? bestSegmAp;
 
     TrainingRun(TrainingRequest request, MaskRcnnConfig config, MaskRcnnModel model, DataLoaderBatchSource batches,
         CocoDataset? validation, TrainerOptions options, Action<string>? notice, ICommunicator communicator)
@@ -290,18 +291,35 @@ public sealed class TrainingRun : IDisposable
         // run draws what the uninterrupted one would have drawn.
         var detector = new ModuleDetector(model, (images, targets, iteration) => model.ComputeLosses(images, targets,
             random: new Random((int)DeterministicRandom.ForKey(request.Seed, StreamMultiScale, iteration).NextUInt64())));
+        bestSegmAp = request.Resume ? MetricsLog.BestEvaluation(Folder.MetricsLog, BestMetric) : null;
         return new Trainer(detector, batches, options)
         {
             Communicator = communicator,
             Progress = progress,
             Notice = notice,
-            Validate = validation is null ? null : _ =>
+            Validate = validation is null ? null : iteration =>
             {
                 using var noGrad = torch.no_grad();
                 lastEvaluation = RunReport.Validate(model, validation, request.Comparisons);
+                KeepIfBest(iteration, lastEvaluation.Evaluation.Segm.Stats[0]);
                 return lastEvaluation.FlatMetrics();
             },
         }.Run(request.Resume ? Folder.Path : null, cancellation);
+    }
+
+    /// <summary>Metrics-log name of the validation number <c>model_best.safetensors</c> is kept by.</summary>
+    const string BestMetric = "segm_AP";
+
+    /// <summary>
+    /// Keeps <c>model_best.safetensors</c>: the weights of the validation with the highest mask AP so far (a resumed
+    /// run starts from the earlier best in the metrics log).
+    /// </summary>
+    void KeepIfBest(int iteration, double segmAp)
+    {
+        if (bestSegmAp is double b && segmAp <= b) return;
+        bestSegmAp = segmAp;
+        ModelWeights.Save(model, Folder.BestWeights);
+        notice?.Invoke($"validation at iteration {iteration}: segm AP {segmAp:0.000}, the best so far -> {Folder.BestWeights}");
     }
 
     /// <summary>

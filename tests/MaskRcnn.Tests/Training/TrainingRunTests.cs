@@ -152,6 +152,30 @@ public sealed class TrainingRunTests : IDisposable
     }
 
     [Fact]
+    public void Validation_during_training_keeps_the_weights_of_the_best_mask_ap()
+    {
+        var request = ShapesRequest("best") with { Iterations = 3, EvalEvery = 1, LogEvery = 1, Comparisons = 0 };
+        request = request with { ValImages = request.Images, ValAnnotations = request.Annotations };
+        var notes = new List<string>();
+        using (var run = TrainingRun.Prepare(request, notes.Add))
+            run.Finish(run.Train(null), new StringWriter());
+
+        // The log's validations: model_best is announced exactly where segm AP rose above every earlier one.
+        var evals = File.ReadAllLines(Path.Combine(request.Output, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement)
+            .Where(l => l.GetProperty("type").GetString() == "eval")
+            .Select(l => (Iteration: l.GetProperty("iteration").GetInt32(), Ap: l.GetProperty("metrics").GetProperty("segm_AP").GetDouble())).ToList();
+        Assert.Equal([1, 2, 3], evals.Select(e => e.Iteration));
+        var rises = evals.Where((e, i) => evals.Take(i).All(p => e.Ap > p.Ap)).Select(e => e.Iteration).ToList();
+        var announced = notes.Where(n => n.Contains("the best so far", StringComparison.Ordinal))
+            .Select(n => int.Parse(n.Split(' ')[3].TrimEnd(':'), System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(rises, announced);
+        Assert.True(File.Exists(Path.Combine(request.Output, RunDirectory.BestWeightsFile)));
+        // Saved like the final weights: torchvision names, config in the metadata.
+        Assert.Equal(Weights(Path.Combine(request.Output, RunDirectory.FinalWeightsFile)).Keys.Order(),
+            Weights(Path.Combine(request.Output, RunDirectory.BestWeightsFile)).Keys.Order());
+    }
+
+    [Fact]
     public void A_mask_folder_trains_without_conversion_at_its_own_image_size()
     {
         // Two real nuclei images in the Data Science Bowl layout, copied so the test owns them.
