@@ -102,10 +102,14 @@ public sealed class PredictionService : IDisposable
         lease.Dispose();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         timeout.CancelAfter(Options.QueueTimeout);
-        Metrics.QueueDepth.Inc();
+        // The limiter queues the request (or refuses it) inside AcquireAsync, before it returns: the gauge counts it only
+        // then, so that it never shows a request as waiting that the limiter has not queued yet.
+        var pending = _slots.AcquireAsync(1, timeout.Token);
+        bool queued = !pending.IsCompleted;
+        if (queued) Metrics.QueueDepth.Inc();
         try
         {
-            lease = await _slots.AcquireAsync(1, timeout.Token);
+            lease = await pending;
         }
         catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
         {
@@ -113,7 +117,7 @@ public sealed class PredictionService : IDisposable
         }
         finally
         {
-            Metrics.QueueDepth.Dec();
+            if (queued) Metrics.QueueDepth.Dec();
         }
         if (lease.IsAcquired) return lease;
         lease.Dispose();
