@@ -41,6 +41,7 @@ static class TrainCommand
         var epochs = new Option<int?>("--epochs") { Description = $"Run length in passes over the training images (default {TrainingRequest.DefaultEpochs})" };
         var minutes = new Option<double?>("--minutes") { Description = "Time budget; fixes the run length after measuring the speed" };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in the output folder from its latest checkpoint, bit for bit" };
+        var roisPerImage = new Option<int?>("--rois-per-image") { Description = $"RoIs sampled per image for the box and mask losses, a quarter positive (default: a written config's, else torchvision's 512 on a GPU and {TrainingRequest.CpuRoisPerImage} on a CPU, where the mask head on every positive dominates crowded images)" };
         var imageSize = new Option<int?>("--image-size") { Description = "Short side in pixels for training and (stored in the config) prediction; the long-side cap scales with it (default: the training images' median short side, capped at 800, unless a config or the weights give sizes)" };
         var augment = new Option<string?>("--augment") { Description = "Training augmentation, e.g. hflip,vflip,rot90,scale:0.8-1.25,crop:512,color (images are brought to the training image size first; crops are not rescaled); default: the config's, else horizontal flips" };
         var force = CommonOptions.Force();
@@ -56,7 +57,7 @@ static class TrainCommand
         var threads = CommonOptions.Threads();
         var command = new Command("train", "Train Mask R-CNN on a COCO-format dataset (under mpirun or srun: one data-parallel rank per process, the batch size per rank)")
         {
-            images, annotations, trainFormat, valImages, valAnnotations, valFormat, backboneWeights, output, config, arch, weights, batchSize, lr, iterations, epochs, minutes, imageSize, augment, resume, force,
+            images, annotations, trainFormat, valImages, valAnnotations, valFormat, backboneWeights, output, config, arch, weights, batchSize, lr, iterations, epochs, minutes, imageSize, roisPerImage, augment, resume, force,
             checkpointEvery, evalEvery, logEvery, normWeightDecay, clipGradNorm, tensorBoard, seed, workers, threads,
         };
         var settings = new InferenceSettingsOptions();
@@ -97,6 +98,7 @@ static class TrainCommand
                 Workers = parse.GetValue(workers),
                 InferenceSettings = settings.Read(parse),
                 ImageSize = parse.GetValue(imageSize),
+                RoisPerImage = parse.GetValue(roisPerImage),
                 Augment = parse.GetValue(augment),
             };
             var device = CommonOptions.DeviceOf(parse);

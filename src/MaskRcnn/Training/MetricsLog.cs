@@ -12,12 +12,13 @@ namespace MaskRcnn.Training;
 /// <param name="ResidentMb">The process's resident set after the iteration (MiB), where the platform reports it.</param>
 /// <param name="HeapInUseMb">Native heap in use after the iteration (MiB, <see cref="Runtime.ProcessMemory.HeapInUseMb"/>): a leak
 /// shows here, while <paramref name="ResidentMb"/> also holds memory the allocator keeps for reuse.</param>
+/// <param name="Times">Mean time per iteration by phase since the previous entry.</param>
 public sealed record TrainingMetrics(int Iteration, double LearningRate, IReadOnlyDictionary<string, double> Losses, double TotalLoss,
-    double ElapsedSeconds, double? ResidentMb = null, double? HeapInUseMb = null);
+    double ElapsedSeconds, double? ResidentMb = null, double? HeapInUseMb = null, IterationTimes? Times = null);
 
 /// <summary>
 /// Appends one JSON object per line to <c>metrics.jsonl</c>: <c>{"type":"train","iteration":..,"lr":..,
-/// "loss":..,"losses":{..},"time":..,"rss_mb":..,"heap_mb":..}</c> for logged iterations and <c>{"type":"eval","iteration":..,
+/// "loss":..,"losses":{..},"time":..,"rss_mb":..,"heap_mb":..,"times":{"data","forward","backward","optimizer"}}</c> (<see cref="IterationTimes"/>) for logged iterations and <c>{"type":"eval","iteration":..,
 /// "metrics":{..}}</c> for validation results. Each line is flushed, so a killed run keeps its log.
 /// </summary>
 public sealed class MetricsLog : IDisposable
@@ -48,6 +49,11 @@ public sealed class MetricsLog : IDisposable
             ["time"] = Math.Round(m.ElapsedSeconds, 3),
             ["rss_mb"] = m.ResidentMb is { } mb ? Math.Round(mb, 1) : null,
             ["heap_mb"] = m.HeapInUseMb is { } heap ? Math.Round(heap, 1) : null,
+            ["times"] = m.Times is { } t ? new JsonObject
+            {
+                ["data"] = Math.Round(t.Data, 4), ["forward"] = Math.Round(t.Forward, 4),
+                ["backward"] = Math.Round(t.Backward, 4), ["optimizer"] = Math.Round(t.Optimizer, 4),
+            } : null,
         });
     }
 
@@ -93,7 +99,8 @@ public sealed class MetricsLog : IDisposable
             if ((string?)o["type"] != "train") continue;
             var losses = o["losses"]!.AsObject().ToDictionary(kv => kv.Key, kv => ReadNumber(kv.Value));
             result.Add(new TrainingMetrics((int)o["iteration"]!, (double)o["lr"]!, losses, ReadNumber(o["loss"]), (double)o["time"]!,
-                o["rss_mb"] is JsonNode rss ? (double)rss : null, o["heap_mb"] is JsonNode heap ? (double)heap : null));
+                o["rss_mb"] is JsonNode rss ? (double)rss : null, o["heap_mb"] is JsonNode heap ? (double)heap : null,
+                o["times"] is JsonObject t ? new IterationTimes((double)t["data"]!, (double)t["forward"]!, (double)t["backward"]!, (double)t["optimizer"]!) : null));
         }
         return result;
     }

@@ -111,6 +111,8 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
 
         int iteration = start;
         bool budgetExhausted = false;
+        IterationTimes intervalTimes = default;
+        int intervalIterations = 0;
         // Under a time budget the schedule's own length does not count until the speed probe has fixed it.
         for (; !lengthFixed || iteration < schedule.TotalIterations; iteration++)
         {
@@ -126,7 +128,9 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
             }
             double lr = schedule.LearningRate(iteration);
             optimizer.LearningRate = lr;
-            var (losses, total) = Step(optimizer, parallel, iteration, lastCheckpoint);
+            var (losses, total, times) = Step(optimizer, parallel, iteration, lastCheckpoint);
+            intervalTimes += times;
+            intervalIterations++;
             int completed = iteration + 1;
             int doneHere = completed - start;
 
@@ -149,7 +153,8 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
             if (root && (completed % options.LogEvery == 0 || last))
             {
                 var entry = new TrainingMetrics(completed, lr, losses, total, clock.Elapsed.TotalSeconds,
-                    ProcessMemory.ResidentMb(), ProcessMemory.HeapInUseMb());
+                    ProcessMemory.ResidentMb(), ProcessMemory.HeapInUseMb(), intervalTimes.Over(intervalIterations));
+                (intervalTimes, intervalIterations) = (default, 0);
                 metrics!.WriteTraining(entry);
                 tensorBoard?.WriteTraining(entry);
             }
@@ -174,10 +179,12 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
     /// <summary>Iterations after which a run of known length prints its time estimate (the first ones warm caches).</summary>
     const int EstimateAfter = 3;
 
-    (IReadOnlyDictionary<string, double> Losses, double Total) Step(DetectionOptimizer optimizer, DataParallel parallel, int iteration, string? lastCheckpoint)
+    (IReadOnlyDictionary<string, double> Losses, double Total, IterationTimes Times) Step(DetectionOptimizer optimizer, DataParallel parallel, int iteration, string? lastCheckpoint)
     {
         using var scope = torch.NewDisposeScope();
+        var phase = Stopwatch.StartNew();
         var (images, targets) = data.Next();
+        double dataSeconds = phase.Elapsed.TotalSeconds, forwardSeconds = 0, backwardSeconds = 0;
         using var gcPause = Runtime.GcPause.Begin();
         try
         {
@@ -194,12 +201,20 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
                 total = total is null ? weighted : total + weighted;
             }
             double totalValue = total!.item<float>();
+            // item() synchronises, so the forward time is the forward's even on an asynchronous device.
+            forwardSeconds = phase.Elapsed.TotalSeconds - dataSeconds;
             if (!double.IsFinite(totalValue)) throw new TrainingDivergedException(iteration + 1, "total loss", totalValue, lastCheckpoint);
             // The logged losses are the means over the ranks, carried in the gradients' all-reduce.
             var reported = values.Values.Append(totalValue).ToArray();
-            optimizer.Step(total, () => parallel.AverageGradients(optimizer.Parameters, reported));
+            optimizer.Step(total, () =>
+            {
+                backwardSeconds = phase.Elapsed.TotalSeconds - dataSeconds - forwardSeconds;
+                parallel.AverageGradients(optimizer.Parameters, reported);
+            });
+            var times = new IterationTimes(dataSeconds, forwardSeconds, backwardSeconds,
+                phase.Elapsed.TotalSeconds - dataSeconds - forwardSeconds - backwardSeconds);
             var names = values.Keys.ToList();
-            return (names.Select((n, i) => (n, reported[i])).ToDictionary(p => p.n, p => p.Item2), reported[^1]);
+            return (names.Select((n, i) => (n, reported[i])).ToDictionary(p => p.n, p => p.Item2), reported[^1], times);
         }
         finally
         {

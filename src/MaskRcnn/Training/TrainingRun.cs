@@ -5,7 +5,6 @@ using MaskRcnn.Data.Images;
 using MaskRcnn.Data.Import;
 using MaskRcnn.Data.Transforms;
 using MaskRcnn.Distributed;
-using MaskRcnn.Modeling.Backbone;
 using MaskRcnn.Modeling;
 using MaskRcnn.Weights;
 using TorchSharp;
@@ -105,7 +104,7 @@ public sealed class TrainingRun : IDisposable
         var (instances, imagesDirectory) = ImportedDataset.Read(r.Annotations, r.Images, r.TrainFormat, notice);
         // Labels 1..K by increasing category id, as CocoDataset numbers them.
         var classes = instances.Categories.OrderBy(c => c.Id).Select(c => new ClassInfo(c.Name, c.Id)).ToList();
-        var model = CreateModel(r, run, instances, classes, notice, out var config);
+        var model = CreateModel(r, run, instances, classes, notice, device, out var config);
         try
         {
             DistributedTraining.RequireSynchronisableNorm(config, comm.Size);
@@ -168,7 +167,7 @@ public sealed class TrainingRun : IDisposable
     }
 
     static MaskRcnnModel CreateModel(TrainingRequest r, RunDirectory run, CocoInstances dataset, IReadOnlyList<ClassInfo> classes, Action<string>? notice,
-        out MaskRcnnConfig config)
+        torch.Device? device, out MaskRcnnConfig config)
     {
         if (r.Resume)
         {
@@ -199,6 +198,7 @@ public sealed class TrainingRun : IDisposable
             {
                 config = pretrained is null ? resolved.Config : pretrained.Configure(resolved.Config);
                 config = r.InferenceSettings.ApplyTo(WithImageSize(config, resolved.ConfigSource, r.ImageSize, dataset, notice));
+                config = WithRoiSampling(config, resolved.ConfigSource, r.RoisPerImage, device, notice);
                 if (r.Augment is not null)
                     config = config with { Transform = config.Transform with { Augmentation = AugmentationConfig.Parse(r.Augment).Steps } };
                 config.Validate();
@@ -251,6 +251,23 @@ public sealed class TrainingRun : IDisposable
         }
         else return config;
         return config with { Transform = config.Transform with { MinSize = [size], MaxSize = (int)Math.Round(size * MaxSizeRatio) } };
+    }
+
+    /// <summary>The RoIs sampled per image: <paramref name="roisPerImage"/> when given; for architecture defaults on a CPU
+    /// <see cref="TrainingRequest.CpuRoisPerImage"/>; otherwise the config's own (torchvision's 512).</summary>
+    static MaskRcnnConfig WithRoiSampling(MaskRcnnConfig config, ModelResolver.ConfigSource source, int? roisPerImage, torch.Device? device,
+        Action<string>? notice)
+    {
+        int rois;
+        if (roisPerImage is int given) rois = given;
+        else if (source is ModelResolver.ConfigSource.Architecture or ModelResolver.ConfigSource.ClassCount
+                 && (device is null || device.type == TorchSharp.DeviceType.CPU) && config.RoiHeads.BatchSizePerImage > TrainingRequest.CpuRoisPerImage)
+        {
+            rois = TrainingRequest.CpuRoisPerImage;
+            notice?.Invoke($"RoI sampling: {rois} per image on a CPU (torchvision's {config.RoiHeads.BatchSizePerImage} costs far more per iteration in crowded images); set --rois-per-image to choose");
+        }
+        else return config;
+        return config with { RoiHeads = config.RoiHeads with { BatchSizePerImage = rois } };
     }
 
     static string DescribeArchitecture(MaskRcnnConfig c) =>

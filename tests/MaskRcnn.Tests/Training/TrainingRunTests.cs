@@ -198,6 +198,29 @@ public sealed class TrainingRunTests : IDisposable
         Assert.Equal(["object"], run.Config.Classes.Select(c => c.Name)); // a mask folder names no class: the importer's one default class
     }
 
+    [Fact]
+    public void Cpu_training_from_architecture_defaults_samples_128_rois_per_image_unless_told()
+    {
+        ShapesDataset.Generate(temp.File("rois"), count: 2, seed: 3, imageSize: 64);
+        var request = new TrainingRequest
+        {
+            Images = temp.File("rois", "images"), Annotations = temp.File("rois", "annotations.json"), Architecture = "r18-fpn", Output = temp.File("rois-default"),
+            BatchSize = 1, Iterations = 1, CheckpointEvery = 0, Workers = 0,
+        };
+        var notes = new List<string>();
+        using (var run = TrainingRun.Prepare(request, notes.Add))
+            Assert.Equal(TrainingRequest.CpuRoisPerImage, run.Config.RoiHeads.BatchSizePerImage);
+        Assert.Contains(notes, n => n.StartsWith("RoI sampling: 128 per image on a CPU (torchvision's 512", StringComparison.Ordinal));
+        using (var run = TrainingRun.Prepare(request with { Output = temp.File("rois-given"), RoisPerImage = 64 }, null))
+            Assert.Equal(64, run.Config.RoiHeads.BatchSizePerImage);
+        // A written config is the user's choice: kept as it is.
+        string config = temp.File("rois-config.json");
+        File.WriteAllText(config, """{ "Backbone": { "Depth": 18, "Norm": "BatchNorm", "TrainableLayers": 5 }, "RoiHeads": { "BatchSizePerImage": 512 } }""");
+        using (var run = TrainingRun.Prepare(request with { Output = temp.File("rois-config"), Architecture = null, ConfigPath = config }, null))
+            Assert.Equal(512, run.Config.RoiHeads.BatchSizePerImage);
+        Assert.Throws<InvalidTrainingRequestException>(() => (request with { RoisPerImage = 2 }).Validate());
+    }
+
     static void CopyFolder(string from, string to)
     {
         foreach (var dir in Directory.GetDirectories(from, "*", SearchOption.AllDirectories)) Directory.CreateDirectory(dir.Replace(from, to));
