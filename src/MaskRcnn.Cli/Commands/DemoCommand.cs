@@ -12,8 +12,11 @@ namespace MaskRcnn.Cli.Commands;
 
 /// <summary>
 /// <c>maskrcnn demo</c>, the embedded default: generate a synthetic shapes dataset, train a small Mask R-CNN on it
-/// from scratch within a time budget, evaluate it with the COCO metrics, draw its predictions on held-out images
-/// and write a one-page report — no data and no weights needed.
+/// within a time budget, evaluate it with the COCO metrics, draw its predictions on held-out images and write a
+/// one-page report — no data and no weights to bring. The backbone starts from ML.NET's ImageNet ResNet-18
+/// (restored from NuGet on first use, ~20 s): measured side by side at the same 220 iterations (482 s from scratch,
+/// 493 s from ImageNet, same config, data and load), mask AP50 0.895 against 0.316 from scratch. Without the package
+/// (no feed) the demo says so and trains from scratch.
 /// </summary>
 static class DemoCommand
 {
@@ -26,11 +29,13 @@ static class DemoCommand
         var imageSize = new Option<int>("--image-size") { Description = "Side of the synthetic images in pixels", DefaultValueFactory = _ => 128 };
         var minutes = new Option<double>("--minutes") { Description = "Training time budget in minutes (data, evaluation and pictures add about a minute)", DefaultValueFactory = _ => 8.5 };
         var overlays = new Option<int>("--overlays") { Description = "Held-out images to draw predictions on (val_overlays/)", DefaultValueFactory = _ => 16 };
+        var backbone = new Option<string>("--backbone-weights") { Description = "ImageNet weights the backbone starts from (as for train)", DefaultValueFactory = _ => PretrainedBackbone.ImageNetR18 };
+        var fromScratch = new Option<bool>("--from-scratch") { Description = "Train the backbone from random weights instead (no package restore)" };
         var seed = CommonOptions.Seed();
         var threads = CommonOptions.Threads();
         var command = new Command("demo", "Generate a shapes dataset, train on it within a time budget, evaluate and write a report")
         {
-            output, force, images, valImages, imageSize, minutes, overlays, seed, threads,
+            output, force, images, valImages, imageSize, minutes, overlays, backbone, fromScratch, seed, threads,
         };
         command.SetAction(parse =>
         {
@@ -51,12 +56,13 @@ static class DemoCommand
             context.Err.WriteLine($"maskrcnn: generating {count} training and {valCount} validation images of {size}×{size} in {Path.Combine(folder, DataFolder)}");
             ShapesDataset.Generate(train, count, seedValue, size);
             ShapesDataset.Generate(val, valCount, seedValue + 1, size);
+            string? backboneWeights = parse.GetValue(fromScratch) ? null : StartingPoint(parse.GetValue(backbone)!, context);
             // Gradients are clipped: a from-scratch run of a few hundred iterations has little warm-up to protect it.
             var request = new TrainingRequest
             {
                 Images = Path.Combine(train, "images"), Annotations = Path.Combine(train, "annotations.json"),
                 ValImages = Path.Combine(val, "images"), ValAnnotations = Path.Combine(val, "annotations.json"),
-                Output = folder, BaseConfig = SmallConfig(size),
+                Output = folder, BaseConfig = SmallConfig(size), BackboneWeights = backboneWeights,
                 BatchSize = 4, LearningRate = 0.02, Minutes = parse.GetValue(minutes),
                 CheckpointEvery = 0, LogEvery = 10, ClipGradNorm = 10.0, Seed = seedValue, Workers = 1,
             };
@@ -72,6 +78,25 @@ static class DemoCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The backbone weights to start from: <paramref name="spec"/>, except that ML.NET's package, when it cannot be
+    /// restored (offline, no feed), leaves the demo to train from scratch with a note rather than fail.
+    /// </summary>
+    static string? StartingPoint(string spec, CliContext context)
+    {
+        if (spec != PretrainedBackbone.ImageNetR18) return spec;
+        try
+        {
+            MlNetResNet18Package.Locate(context.Err);
+            return spec;
+        }
+        catch (InvalidOperationException e)
+        {
+            context.Err.WriteLine($"maskrcnn: {e.Message}; the demo trains from scratch instead");
+            return null;
+        }
     }
 
     /// <summary>
