@@ -50,7 +50,7 @@ public sealed class BrowserTests(ITestOutputHelper output) : IDisposable
         var options = new ChromeOptions { BinaryLocation = BrowserFactAttribute.Chromium };
         options.AddArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-            "--window-size=1100,1000", $"--user-data-dir={temp.File("profile")}");
+            "--window-size=1100,1200", $"--user-data-dir={temp.File("profile")}");
         using var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(BrowserFactAttribute.ChromeDriver)!, Path.GetFileName(BrowserFactAttribute.ChromeDriver));
         service.SuppressInitialDiagnosticInformation = true;
         service.HideCommandPromptWindow = true;

@@ -20,7 +20,7 @@ public sealed class TrainedShapesModelTests(ITestOutputHelper output)
             found += sample.Instances.Count(s => predicted.Any(p => p.CategoryId == (long)s.Kind && MaskIou(p.Mask, s.VisibleMask) >= 0.5));
         }
         output.WriteLine($"20 held-out images: {found} of {shapes} shapes found with the right class (mask IoU >= 0.5); {detections} detections at score >= 0.5");
-        // train_shapes_model.sh measured 224 of 248 (90 %, by box IoU) and 1.28 detections per shape on all 100 held-out images.
+        // train_shapes_model.sh measured 224 of 248 (90 %, by box IoU) and 1.26 detections per shape on all 100 held-out images; the first 20 here: 52 of 55 and 1.24.
         Assert.True(found >= 0.8 * shapes, $"{found} of {shapes} shapes found");
         Assert.True(detections <= 1.5 * shapes, $"{detections} detections for {shapes} shapes");
     }
