@@ -38,7 +38,7 @@ public sealed class AdmissionTests : IDisposable
 
     async Task<(ServingServer Server, ModelGate Gate)> Start(ServingOptions options)
     {
-        var server = await ServingServer.StartInProcess(files, options);
+        var server = await ServingServer.StartInProcess(files.WeightsPath, options);
         var gate = new ModelGate();
         gate.Install(server.Service);
         return (server, gate);

@@ -1,8 +1,6 @@
 using System.Globalization;
 using MaskRcnn.Data.Images;
-using MaskRcnn.Data.Shapes;
 using MaskRcnn.Serving;
-using MaskRcnn.Tests.Inference;
 using MaskRcnn.Tests.Support;
 using OpenQA.Selenium;
 using OpenQA.Selenium.Chrome;
@@ -27,31 +25,32 @@ public sealed class BrowserFactAttribute : FactAttribute
 /// <summary>The page in a real headless chromium driven by Selenium, against the server on Kestrel.</summary>
 public sealed class BrowserTests(ITestOutputHelper output) : IDisposable
 {
-    readonly TinyPredictorFiles files = new();
     readonly TempDirectory temp = new();
 
-    public void Dispose()
-    {
-        temp.Dispose();
-        files.Dispose();
-    }
+    public void Dispose() => temp.Dispose();
 
     [BrowserFact]
     public async Task The_page_uploads_a_shapes_image_lists_its_instances_filters_them_and_draws_them()
     {
-        var image = new ShapesDataset(seed: 15, imageSize: 160).Sample(2).Image;
+        // A held-out image with four shapes (validation image 000012 of train_shapes_model.sh).
+        var sample = TrainedShapesModel.HeldOut.Sample(11);
+        var image = sample.Image;
         string upload = temp.File("shapes.png");
         ImageIo.SavePng(image, upload);
         IReadOnlyList<MaskRcnn.Inference.InstancePrediction> expected;
-        using (var predictor = ServingServer.Load(files)) expected = predictor.Predict(image);
+        using (var predictor = ServingServer.Load(TrainedShapesModel.WeightsPath)) expected = predictor.Predict(image);
         int atDefault = expected.Count(e => e.Score >= 0.5f);
-        Assert.NotEmpty(expected);
+        // The shapes drawn, within one: on the 100 held-out images the model's count at score >= 0.5 was the true
+        // count on 55 and within one on 80 (train_shapes_model.sh); what it gets wrong is mostly an extra box of
+        // another class on a shape, so a test of the page cannot ask the model for more than that.
+        output.WriteLine($"{sample.Instances.Count} shapes drawn; {atDefault} detections at score >= 0.5 ({expected.Count} at >= 0.05)");
+        Assert.InRange(atDefault, sample.Instances.Count - 1, sample.Instances.Count + 1);
 
-        await using var server = await ServingServer.StartKestrel(files, new ServingOptions());
+        await using var server = await ServingServer.StartKestrel(TrainedShapesModel.WeightsPath, new ServingOptions());
         var options = new ChromeOptions { BinaryLocation = BrowserFactAttribute.Chromium };
         options.AddArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-            "--window-size=1100,1000", $"--user-data-dir={temp.File("profile")}");
+            "--window-size=1100,1200", $"--user-data-dir={temp.File("profile")}");
         using var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(BrowserFactAttribute.ChromeDriver)!, Path.GetFileName(BrowserFactAttribute.ChromeDriver));
         service.SuppressInitialDiagnosticInformation = true;
         service.HideCommandPromptWindow = true;
@@ -106,7 +105,7 @@ public sealed class BrowserTests(ITestOutputHelper output) : IDisposable
         long maskArea = expected[0].Mask.Sum(b => b);
         Assert.True(changed > maskArea / 2, $"{changed} of the first mask's {maskArea} pixels are drawn over");
 
-        Slide(middle);
+        Slide(0.5);
         ((ITakesScreenshot)driver).GetScreenshot().SaveAsFile(screenshot);
         output.WriteLine($"screenshot: {screenshot}");
         Assert.True(new FileInfo(screenshot).Length > 0);

@@ -31,8 +31,8 @@ public sealed class ServingFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Png = ImageIo.EncodePng(Image);
-        using (var predictor = ServingServer.Load(Files)) Expected = predictor.Predict(Image);
-        Server = await ServingServer.StartInProcess(Files, new ServingOptions { MaxUploadBytes = MaxUploadBytes });
+        using (var predictor = ServingServer.Load(Files.WeightsPath)) Expected = predictor.Predict(Image);
+        Server = await ServingServer.StartInProcess(Files.WeightsPath, new ServingOptions { MaxUploadBytes = MaxUploadBytes });
     }
 
     public async Task DisposeAsync()

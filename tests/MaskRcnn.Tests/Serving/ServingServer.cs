@@ -11,8 +11,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace MaskRcnn.Tests.Serving;
 
 /// <summary>
-/// The stand-alone server (<see cref="ServingHost"/>) on the tiny seeded model: in-process through TestServer, or on
-/// real Kestrel at 127.0.0.1 on a free port.
+/// The stand-alone server (<see cref="ServingHost"/>) on a weights file (the tiny seeded model of
+/// <see cref="TinyPredictorFiles"/>, or <see cref="TrainedShapesModel"/>): in-process through TestServer, or on real
+/// Kestrel at 127.0.0.1 on a free port.
 /// </summary>
 public sealed class ServingServer : IAsyncDisposable
 {
@@ -30,24 +31,24 @@ public sealed class ServingServer : IAsyncDisposable
         Address = address;
     }
 
-    public static async Task<ServingServer> StartInProcess(TinyPredictorFiles files, ServingOptions options)
+    public static async Task<ServingServer> StartInProcess(string weightsPath, ServingOptions options)
     {
-        var app = ServingHost.Build(() => Load(files), options, ["http://127.0.0.1:0"], b => b.WebHost.UseTestServer());
+        var app = ServingHost.Build(() => Load(weightsPath), options, ["http://127.0.0.1:0"], b => b.WebHost.UseTestServer());
         await app.StartAsync();
         return new ServingServer(app, app.GetTestClient(), null);
     }
 
-    public static async Task<ServingServer> StartKestrel(TinyPredictorFiles files, ServingOptions options)
+    public static async Task<ServingServer> StartKestrel(string weightsPath, ServingOptions options)
     {
-        var app = ServingHost.Build(() => Load(files), options, ["http://127.0.0.1:0"]);
+        var app = ServingHost.Build(() => Load(weightsPath), options, ["http://127.0.0.1:0"]);
         await app.StartAsync();
         var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         return new ServingServer(app, new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(60) }, address);
     }
 
     /// <summary>Threshold 0 as <c>maskrcnn serve</c> loads it: each request filters at its own threshold.</summary>
-    public static Predictor Load(TinyPredictorFiles files) =>
-        Predictor.Load(files.WeightsPath, options: new PredictorOptions { ScoreThreshold = 0 });
+    public static Predictor Load(string weightsPath) =>
+        Predictor.Load(weightsPath, options: new PredictorOptions { ScoreThreshold = 0 });
 
     public async ValueTask DisposeAsync()
     {
