@@ -66,8 +66,8 @@ static class PredictCommand
         var command = new Command("predict",
             "Detect and segment objects in images. Writes <stem>.json, a COCO results array sorted by score " +
             "(image_id is the file stem when every stem is a number, else the image's 1-based position in name order), " +
-            "and <stem>.png, the image with masks, boxes and 'class score' captions; with --annotations GT.json the image ids are the ground truth's, " +
-            "and --results-file R.json joins every image's results for 'maskrcnn eval --gt GT.json --results R.json'.")
+            "and <stem>.png, the image with masks, boxes and 'class score' captions. Given the ground truth, image ids are its ids, " +
+            "and one results file for 'maskrcnn eval' can join every image's detections (see the options).")
         {
             weights, input, numClasses, config, output, scoreThreshold, batchSize, tile, tileOverlap, annotations, resultsFile, force, shard, threads,
             precision, noFolding,

@@ -33,10 +33,10 @@ public static class MaskPaster
     internal static PastedMasks Paste(Tensor masks, Tensor boxes, (long Height, long Width) imageSize, int padding, OpPath path)
     {
         Check(masks, boxes, imageSize, padding);
-        using var scope = NewDisposeScope();
         int n = (int)masks.shape[0], height = (int)imageSize.Height, width = (int)imageSize.Width;
-        var integerBoxes = ExpandBoxes(boxes, (float)((double)(masks.shape[3] + 2 * padding) / masks.shape[3]));
-        var corners = n == 0 ? [] : integerBoxes.cpu().contiguous().data<long>().ToArray();
+        float[] xyxy;
+        using (var b = boxes.detach().to(ScalarType.Float32).cpu().contiguous()) xyxy = n == 0 ? [] : b.data<float>().ToArray();
+        var corners = ExpandBoxes(xyxy, (float)((double)(masks.shape[3] + 2 * padding) / masks.shape[3]));
         var windows = new MaskWindow[n];
         var offsets = new long[n + 1];
         for (int i = 0; i < n; i++)
@@ -52,15 +52,22 @@ public static class MaskPaster
         return new PastedMasks((height, width), windows, values);
     }
 
-    /// <summary>torchvision's expand_boxes in float32, then .to(int64) (truncation toward zero).</summary>
-    static Tensor ExpandBoxes(Tensor boxes, float scale)
+    /// <summary>
+    /// torchvision's expand_boxes in float32 — half sides (x2 − x1)·0.5·scale, centres (x2 + x1)·0.5 — then .to(int64)
+    /// (truncation toward zero). In managed float32 arithmetic rather than tensor ops: the same values (the fixtures say
+    /// so), and no libtorch call with an implicit scalar after the crops' managed allocations (see <c>Runtime.GcPause</c>).
+    /// </summary>
+    static long[] ExpandBoxes(float[] boxes, float scale)
     {
-        var b = boxes.to(ScalarType.Float32);
-        var wHalf = (b[.., 2] - b[.., 0]) * 0.5f * scale;
-        var hHalf = (b[.., 3] - b[.., 1]) * 0.5f * scale;
-        var xc = (b[.., 2] + b[.., 0]) * 0.5f;
-        var yc = (b[.., 3] + b[.., 1]) * 0.5f;
-        return stack([xc - wHalf, yc - hHalf, xc + wHalf, yc + hHalf], 1).to(ScalarType.Int64);
+        var corners = new long[boxes.Length];
+        for (int i = 0; i < boxes.Length; i += 4)
+        {
+            float x1 = boxes[i], y1 = boxes[i + 1], x2 = boxes[i + 2], y2 = boxes[i + 3];
+            float wHalf = (x2 - x1) * 0.5f * scale, hHalf = (y2 - y1) * 0.5f * scale;
+            float xc = (x2 + x1) * 0.5f, yc = (y2 + y1) * 0.5f;
+            (corners[i], corners[i + 1], corners[i + 2], corners[i + 3]) = ((long)(xc - wHalf), (long)(yc - hHalf), (long)(xc + wHalf), (long)(yc + hHalf));
+        }
+        return corners;
     }
 
     static unsafe void PasteOnCpu(Tensor masks, long[] boxes, int padding, MaskWindow[] windows, long[] offsets, float[] values)

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using MaskRcnn.Data.Coco;
 using MaskRcnn.Data.Masks;
 using MaskRcnn.Inference;
@@ -39,12 +38,6 @@ public sealed class PredictResultsFileTests(TinyPredictorFiles files) : IClassFi
         return path;
     }
 
-    static Dictionary<string, double[]> ReadStats(string path)
-    {
-        using var doc = JsonDocument.Parse(File.ReadAllText(path));
-        return doc.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.EnumerateArray().Select(v => v.GetDouble()).ToArray());
-    }
-
     [Fact]
     public void Predict_then_eval_of_the_results_file_equals_eval_of_the_model()
     {
@@ -64,8 +57,8 @@ public sealed class PredictResultsFileTests(TinyPredictorFiles files) : IClassFi
         Assert.True(fromFile.ExitCode == 0, fromFile.Err);
         var fromModel = CliRunner.Run("eval", "--weights", files.WeightsPath, "--images", files.ImageFolder, "--annotations", gt, "--json", viaModel);
         Assert.True(fromModel.ExitCode == 0, fromModel.Err);
-        var a = ReadStats(viaResults);
-        var b = ReadStats(viaModel);
+        var a = EvalCommandTests.ReadStats(viaResults);
+        var b = EvalCommandTests.ReadStats(viaModel);
         Assert.Equal(["bbox", "segm"], a.Keys);
         foreach (var type in a.Keys)
         {

@@ -23,11 +23,15 @@ public sealed class PredictorTests(TinyPredictorFiles files) : IClassFixture<Tin
             Assert.True(0 <= b[0] && b[0] <= b[2] && b[2] <= TinyPredictorFiles.Width, $"x: {b[0]}..{b[2]}");
             Assert.True(0 <= b[1] && b[1] <= b[3] && b[3] <= TinyPredictorFiles.Height, $"y: {b[1]}..{b[3]}");
             Assert.Equal((TinyPredictorFiles.Height, TinyPredictorFiles.Width), (p.Rle.Height, p.Rle.Width));
+            // The README's library example: an H×W mask made from the crop, and its RLE.
+            Assert.Equal(TinyPredictorFiles.Width * TinyPredictorFiles.Height, p.Mask.Length);
             Assert.Equal(p.Mask, MaskApi.Decode(p.Rle));
+            Assert.Equal(p.Crop.Area, p.Mask.Count(v => v != 0));
             Assert.All(p.Mask, v => Assert.True(v <= 1));
             var expected = TinyPredictorFiles.Config.Classes[p.Label - 1];
             Assert.Equal((expected.Name, expected.CategoryId), (p.ClassName, p.CategoryId));
         }
+        Assert.Contains(instances, p => p.Crop.Window.Area < (long)TinyPredictorFiles.Width * TinyPredictorFiles.Height);
     }
 
     [Fact]

@@ -128,12 +128,15 @@ public sealed class GeneralizedRcnnTransform
     {
         if (detections.Count != originalSizes.Count)
             throw new ArgumentException($"{detections.Count} detection sets but {originalSizes.Count} original sizes");
+        // Every image's tensor work first, then the pastes: these allocate managed crops, which can end the pass's
+        // GcPause early, and no libtorch call with an implicit scalar should follow that (Runtime/GcPause.cs).
+        var tensors = detections.Zip(originalSizes).Select(p => (Boxes: ResizeBoxes(p.First.Boxes, p.First.ImageSize, p.Second),
+            Scores: p.First.Scores.clone(), Labels: p.First.Labels.clone())).ToList();
         var results = new List<Detections>(detections.Count);
-        foreach (var (d, original) in detections.Zip(originalSizes))
+        for (int i = 0; i < detections.Count; i++)
         {
-            var boxes = ResizeBoxes(d.Boxes, d.ImageSize, original);
-            var masks = MaskPaster.Paste(d.MaskProbabilities, boxes, original, padding: 1);
-            results.Add(new Detections(boxes, d.Scores.clone(), d.Labels.clone(), masks, original));
+            var masks = MaskPaster.Paste(detections[i].MaskProbabilities, tensors[i].Boxes, originalSizes[i], padding: 1);
+            results.Add(new Detections(tensors[i].Boxes, tensors[i].Scores, tensors[i].Labels, masks, originalSizes[i]));
         }
         return results;
     }
