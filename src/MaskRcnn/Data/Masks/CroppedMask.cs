@@ -111,6 +111,9 @@ public sealed record CroppedMask
     public double IouWithin(CroppedMask other, MaskWindow region)
     {
         CheckSameImage(other);
+        // Masks whose windows do not meet share no pixel: IoU 0, without visiting the rectangle spanning both
+        // (tiling a crowded image compares thousands of such pairs).
+        if (Window.Intersect(other.Window).IsEmpty) return 0;
         var r = region.Intersect(Window.Union(other.Window));
         long inter = 0, union = 0;
         for (int y = r.Y0; y < r.Y1; y++)
