@@ -72,6 +72,11 @@ public class RoiAlignBenchmarks
         pooler.Forward(leaves, [boxes], [(ImageHeight, ImageWidth)]).backward([gradOutput]);
     }
 
+    /// <summary>What the model runs: each mask kept over its box (<see cref="MaskRcnn.Structures.PastedMasks"/>).</summary>
+    [Benchmark]
+    public MaskRcnn.Structures.PastedMasks PasteMasks() => MaskPaster.Paste(masks, pasteBoxes, (ImageHeight, ImageWidth));
+
+    /// <summary>torchvision's full-frame [N,1,H,W] result, rebuilt from the crops.</summary>
     [Benchmark]
     public void PasteMasksInImage()
     {

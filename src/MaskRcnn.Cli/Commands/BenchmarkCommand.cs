@@ -86,9 +86,10 @@ static class BenchmarkCommand
     static void SaveDetections(Detections d, Tensor image, string path)
     {
         using (d)
+        using (var masks = d.Masks.ToTensor()) // torchvision's [N,1,H,W], as the comparison scripts read it
             SafeTensors.Save(path, new Dictionary<string, Tensor>
             {
-                ["boxes"] = d.Boxes, ["scores"] = d.Scores, ["labels"] = d.Labels, ["masks"] = d.Masks, ["image"] = image,
+                ["boxes"] = d.Boxes, ["scores"] = d.Scores, ["labels"] = d.Labels, ["masks"] = masks, ["image"] = image,
             });
     }
 

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
+using MaskRcnn.Data;
+using MaskRcnn.Data.Coco;
 using MaskRcnn.Data.Images;
 using MaskRcnn.Inference;
 using TorchSharp;
@@ -48,15 +50,27 @@ static class PredictCommand
                           "image i of the sorted inputs goes to task i mod N; images whose results exist are skipped, so a re-run resumes " +
                           "(join the tasks' results with 'maskrcnn merge')",
         };
+        var annotations = new Option<FileInfo?>("--annotations")
+        {
+            Description = "Ground truth (COCO instances JSON) whose ids the results take: each input is the images[] entry with the same " +
+                "file name (file_name's last component) and must have its size; labels become category ids as 'eval --weights' maps them",
+        };
+        var resultsFile = new Option<FileInfo?>("--results-file")
+        {
+            Description = "Also write every image's detections into this one COCO results JSON, ordered by image id " +
+                "(for 'maskrcnn eval --gt GT.json --results R.json'; refused if it exists, unless --force)",
+        };
         var threads = CommonOptions.Threads();
         var precision = CommonOptions.Precision();
         var noFolding = CommonOptions.NoBatchNormFolding();
         var command = new Command("predict",
             "Detect and segment objects in images. Writes <stem>.json, a COCO results array sorted by score " +
             "(image_id is the file stem when every stem is a number, else the image's 1-based position in name order), " +
-            "and <stem>.png, the image with masks, boxes and 'class score' captions.")
+            "and <stem>.png, the image with masks, boxes and 'class score' captions. Given the ground truth, image ids are its ids, " +
+            "and one results file for 'maskrcnn eval' can join every image's detections (see the options).")
         {
-            weights, input, numClasses, config, output, scoreThreshold, batchSize, tile, tileOverlap, force, shard, threads, precision, noFolding,
+            weights, input, numClasses, config, output, scoreThreshold, batchSize, tile, tileOverlap, annotations, resultsFile, force, shard, threads,
+            precision, noFolding,
         };
         var settings = new InferenceSettingsOptions();
         settings.AddTo(command);
@@ -87,8 +101,19 @@ static class PredictCommand
             var device = CommonOptions.DeviceOf(parse);
             var inputs = ImageInput.Resolve(parse.GetValue(input)!.ToString());
             var writer = new PredictionWriter(parse.GetValue(output)!.ToString());
+            string? combined = parse.GetValue(resultsFile)?.FullName;
+            CocoInstances? truth = null;
+            if (parse.GetValue(annotations) is { } gt)
+            {
+                truth = CocoJson.ReadInstances(gt.ToString());
+                // Also reads every header: a missing image, one the ground truth lacks or of another size stops the run here.
+                inputs = GroundTruthImages.AssignIds(inputs, truth, gt.ToString(), ImageIo.ReadSize);
+            }
             if (parse.GetValue(shard) is string shardText)
             {
+                if (combined is not null)
+                    throw new CliException("--results-file takes every image; with --shard join the tasks' results with 'maskrcnn merge' (see 'maskrcnn predict --help')",
+                        ExitCodes.Usage);
                 Data.Shard part;
                 try
                 {
@@ -104,7 +129,8 @@ static class PredictCommand
                 if (inputs.Count == 0) return ExitCodes.Success;
             }
             else
-                CommonOptions.RefuseOverwrite(writer.ExistingOutputs(inputs), parse.GetValue(force));
+                CommonOptions.RefuseOverwrite([.. writer.ExistingOutputs(inputs), .. combined is not null && File.Exists(combined) ? [combined] : Array.Empty<string>()],
+                    parse.GetValue(force));
             // Headers only: a missing or undecodable image stops the run before the model loads or anything is written.
             foreach (var image in inputs) ImageIo.ReadSize(image.Path);
 
@@ -113,31 +139,47 @@ static class PredictCommand
                 {
                     ScoreThreshold = parse.GetValue(scoreThreshold), Precision = parse.GetValue(precision), FoldBatchNorm = !parse.GetValue(noFolding),
                 }, adjustConfig: c => settings.ApplyTo(c, parse), device: device);
+            var named = predictor;
+            if (truth is not null)
+            {
+                // The same label → category id rule as 'eval --weights', so that predict then eval --results scores the same.
+                var (classes, mapping) = DatasetEvaluation.ChooseClasses(predictor.Model.Config, new CocoDataset(truth, "."));
+                context.Err.WriteLine($"maskrcnn: image ids from {parse.GetValue(annotations)}; {mapping}");
+                named = new Predictor(predictor.Model, predictor.Options with { Classes = classes });
+            }
             int size = parse.GetValue(batchSize);
-            Func<RgbImage[], IReadOnlyList<IReadOnlyList<InstancePrediction>>> run = predictor.Predict;
+            Func<RgbImage[], IReadOnlyList<IReadOnlyList<InstancePrediction>>> run = named.Predict;
             if (tiling is not null)
             {
-                var tiler = new TiledPredictor(predictor, tiling);
+                var tiler = new TiledPredictor(named, tiling);
                 run = images => images.Select(tiler.Predict).ToArray();
             }
+            List<CocoResult>? all = combined is null ? null : [];
             var counts = inputs.Count == 1
-                ? PredictBatch(run, predictor.LoadImage, writer, inputs)
-                : ProgressReporter.Run(context, "predict", progress => PredictAll(run, predictor.LoadImage, writer, inputs, size, progress));
+                ? PredictBatch(run, predictor.LoadImage, writer, inputs, all)
+                : ProgressReporter.Run(context, "predict", progress => PredictAll(run, predictor.LoadImage, writer, inputs, size, all, progress));
             for (int i = 0; i < inputs.Count; i++)
                 context.Out.WriteLine($"{inputs[i].Path}: {counts[i]} instance(s) -> {writer.JsonPath(inputs[i])}, {writer.OverlayPath(inputs[i])}");
+            if (combined is not null)
+            {
+                if (Path.GetDirectoryName(combined) is { } folder) Directory.CreateDirectory(folder);
+                // Ordered by image id as 'maskrcnn merge' orders; each image keeps its score order (OrderBy is stable).
+                AtomicFile.Write(combined, temp => CocoJson.WriteResults(temp, all!.OrderBy(r => r.ImageId)));
+                context.Out.WriteLine($"{inputs.Count} image(s), {all!.Count} detection(s) -> {combined}");
+            }
             return ExitCodes.Success;
         });
         return command;
     }
 
     static int[] PredictAll(Func<RgbImage[], IReadOnlyList<IReadOnlyList<InstancePrediction>>> predict, Func<string, RgbImage> load,
-                            PredictionWriter writer, IReadOnlyList<ImageInput> inputs, int batchSize, IProgress<ProgressUpdate> progress)
+                            PredictionWriter writer, IReadOnlyList<ImageInput> inputs, int batchSize, List<CocoResult>? all, IProgress<ProgressUpdate> progress)
     {
         var counts = new List<int>(inputs.Count);
         var clock = Stopwatch.StartNew();
         foreach (var batch in inputs.Chunk(batchSize))
         {
-            counts.AddRange(PredictBatch(predict, load, writer, batch));
+            counts.AddRange(PredictBatch(predict, load, writer, batch, all));
             progress.Report(ToUpdate(new InferenceProgress(counts.Count, inputs.Count, clock.Elapsed), batch[^1].Stem));
         }
         return [.. counts];
@@ -146,13 +188,18 @@ static class PredictCommand
     /// <summary>The shell's progress line for a pass over images (also used by <c>eval</c>).</summary>
     internal static ProgressUpdate ToUpdate(InferenceProgress p, string detail) => new(p.Done, p.Total, p.Elapsed, p.Eta, detail);
 
-    /// <summary>One padded batch through the model (torchvision's list-of-images call; tiled: image by image); results are written per image.</summary>
+    /// <summary>One padded batch through the model (torchvision's list-of-images call; tiled: image by image); results are
+    /// written per image and, when <paramref name="all"/> is given, collected there for one results file.</summary>
     static int[] PredictBatch(Func<RgbImage[], IReadOnlyList<IReadOnlyList<InstancePrediction>>> predict, Func<string, RgbImage> load,
-        PredictionWriter writer, IReadOnlyList<ImageInput> batch)
+        PredictionWriter writer, IReadOnlyList<ImageInput> batch, List<CocoResult>? all)
     {
         var images = batch.Select(input => load(input.Path)).ToArray();
         var predictions = predict(images);
-        for (int i = 0; i < batch.Count; i++) writer.Write(batch[i], images[i], predictions[i]);
+        for (int i = 0; i < batch.Count; i++)
+        {
+            writer.Write(batch[i], images[i], predictions[i]);
+            all?.AddRange(predictions[i].Select(p => p.ToCocoResult(batch[i].ImageId)));
+        }
         return [.. predictions.Select(p => p.Count)];
     }
 }

@@ -9,7 +9,7 @@ namespace MaskRcnn.Inference;
 public static class PredictionOverlays
 {
     public static InstanceOverlay ToOverlay(this InstancePrediction p) =>
-        new(p.ClassName, p.Score, new BoxXyxy(p.BoxXyxy[0], p.BoxXyxy[1], p.BoxXyxy[2], p.BoxXyxy[3]), p.Mask);
+        new(p.ClassName, p.Score, new BoxXyxy(p.BoxXyxy[0], p.BoxXyxy[1], p.BoxXyxy[2], p.BoxXyxy[3]), p.Crop);
 
     /// <summary>The predictions scoring at least <paramref name="minScore"/>, in their (score-descending) order.</summary>
     public static List<InstanceOverlay> ToOverlays(this IEnumerable<InstancePrediction> predictions, float minScore = 0f) =>

@@ -1,5 +1,4 @@
 using MaskRcnn.Data.Images;
-using MaskRcnn.Data.Masks;
 using MaskRcnn.Modeling;
 using MaskRcnn.Structures;
 using MaskRcnn.Weights;
@@ -128,18 +127,14 @@ public sealed class Predictor : IDisposable
         if (keep.Length == 0) return [];
         var boxes = d.Boxes.cpu().contiguous().data<float>().ToArray();
         var labels = d.Labels.cpu().data<long>().ToArray();
-        int h = (int)d.Masks.shape[^2], w = (int)d.Masks.shape[^1];
-        // torchvision's references binarise with "masks > 0.5" (strictly above).
-        using var index = tensor(keep, device: d.Masks.device);
-        var binary = d.Masks.index_select(0, index).squeeze(1).gt(Options.MaskThreshold).to(ScalarType.Byte).cpu().contiguous().data<byte>().ToArray();
         var result = new List<InstancePrediction>(keep.Length);
-        for (int k = 0; k < keep.Length; k++)
+        foreach (long k in keep)
         {
-            int i = (int)keep[k];
-            var mask = binary.AsSpan(k * h * w, h * w).ToArray();
+            int i = (int)k;
             var info = Classes[(int)labels[i]];
+            // torchvision's references binarise with "masks > 0.5" (strictly above); over the pasted box only, the rest is 0.
             result.Add(new InstancePrediction((int)labels[i], info.Name, info.CategoryId, scores[i],
-                boxes.AsSpan(4 * i, 4).ToArray(), mask, MaskApi.Encode(mask, h, w)));
+                boxes.AsSpan(4 * i, 4).ToArray(), d.Masks.Binarize(i, Options.MaskThreshold)));
         }
         return result;
     }

@@ -1,4 +1,5 @@
 using MaskRcnn.Data.Images;
+using MaskRcnn.Data.Masks;
 
 namespace MaskRcnn.Inference;
 
@@ -7,6 +8,9 @@ public sealed record TileWindow(int X, int Y, int Width, int Height)
 {
     public int Right => X + Width;
     public int Bottom => Y + Height;
+
+    /// <summary>The tile's pixels as a mask window.</summary>
+    public MaskWindow Pixels => new(X, Y, Right, Bottom);
 
     /// <summary>
     /// The S×S tiles covering a <paramref name="width"/>×<paramref name="height"/> image with

@@ -1,4 +1,5 @@
 using MaskRcnn.Data.Images;
+using MaskRcnn.Data.Masks;
 
 namespace MaskRcnn.Inference;
 
@@ -61,9 +62,9 @@ public sealed class TiledPredictor
         var kept = new List<Joined>();
         foreach (var (d, _, piece) in candidates)
         {
-            var mask = d.Place();
+            var mask = d.Place(width, height);
             var match = kept.FirstOrDefault(k => k.Label == d.InTile.Label && !k.Tiles.Contains(d.Tile)
-                && k.Tiles.Any(t => t.Intersect(d.Tile) is { } shared && k.Mask.IouWithin(mask, shared) > Options.MergeIou));
+                && k.Tiles.Any(t => t.Intersect(d.Tile) is { } shared && k.Mask.IouWithin(mask, shared.Pixels) > Options.MergeIou));
             if (match is null)
             {
                 kept.Add(new Joined(d.InTile with { BoxXyxy = d.ImageBox }, mask, [d.Tile], piece));
@@ -80,14 +81,14 @@ public sealed class TiledPredictor
             match.Tiles.Add(d.Tile);
             match.Piece |= piece;
         }
-        return kept.Select(k => k.Mask.ToInstance(k.Properties, width, height)).ToArray();
+        return kept.Select(k => k.Properties with { Crop = k.Mask }).ToArray();
     }
 
     /// <summary>An object being assembled: image-frame properties (score of its best part), mask, source tiles.</summary>
-    sealed class Joined(InstancePrediction properties, PlacedMask mask, List<TileWindow> tiles, bool piece)
+    sealed class Joined(InstancePrediction properties, CroppedMask mask, List<TileWindow> tiles, bool piece)
     {
         public InstancePrediction Properties { get; set; } = properties;
-        public PlacedMask Mask { get; set; } = mask;
+        public CroppedMask Mask { get; set; } = mask;
         public List<TileWindow> Tiles { get; } = tiles;
         public bool Piece { get; set; } = piece;
         public int Label => Properties.Label;

@@ -105,7 +105,7 @@ public sealed class MaskRcnnModel : nn.Module
         clock.Completed(Stages.MaskHead);
 
         var detections = GeneralizedRcnnTransform.Postprocess(roiDetections, originalSizes);
-        foreach (var d in detections) scope.MoveToOuter(d.Boxes, d.Scores, d.Labels, d.Masks);
+        foreach (var d in detections) scope.MoveToOuter(d.Boxes, d.Scores, d.Labels);
         clock.Completed(Stages.Postprocess);
         return detections;
     }

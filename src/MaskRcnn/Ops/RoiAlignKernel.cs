@@ -137,6 +137,41 @@ internal static unsafe class RoiAlignKernel
         }, _ => { });
     }
 
+    /// <summary>
+    /// RoIAlign of one-channel uint8 masks read where they lie (<paramref name="masks"/>: contiguous [N,H,W]; a RoI's
+    /// batch index picks its mask): the sampling points, weights and summation order of <see cref="Forward"/> with one
+    /// channel, each byte taken as the float it equals, so the result is bit-equal to RoIAlign of the masks converted to
+    /// float32 — without that image-sized float copy per instance (Mask R-CNN's mask targets). output: [K,pooledH,pooledW].
+    /// </summary>
+    public static void ForwardOnMasks(nint masks, int height, int width, float[] rois, int pooledH, int pooledW,
+        int samplingRatio, bool aligned, nint output)
+    {
+        int numRois = rois.Length / 5;
+        int bins = pooledH * pooledW;
+        Parallel.For(0, numRois, () => Array.Empty<Sample>(), (n, _, buffer) =>
+        {
+            var g = Locate(rois, n, 1f, pooledH, pooledW, samplingRatio, aligned);
+            int perBin = g.SamplesPerBin;
+            var samples = Buffer(ref buffer, bins * perBin);
+            FillSamples(g, height, width, pooledH, pooledW, samples);
+            byte* mask = (byte*)masks + (long)g.Batch * height * width;
+            float* outRoi = (float*)output + (long)n * bins;
+            float count = g.Count;
+            int k = 0;
+            for (int bin = 0; bin < bins; bin++)
+            {
+                float sum = 0;
+                for (int i = 0; i < perBin; i++, k++)
+                {
+                    var p = samples[k];
+                    sum += p.W1 * mask[p.Pos1] + p.W2 * mask[p.Pos2] + p.W3 * mask[p.Pos3] + p.W4 * mask[p.Pos4];
+                }
+                outRoi[bin] = sum / count;
+            }
+            return buffer;
+        }, _ => { });
+    }
+
     /// <summary>sum[c] += w1*v1[c] + w2*v2[c] + w3*v3[c] + w4*v4[c], vectorised over channels (no FMA, as the scalar form).</summary>
     static void AccumulateSample(float* sum, float* image, Sample* p, int channels)
     {

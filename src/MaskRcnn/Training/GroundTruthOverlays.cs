@@ -1,3 +1,4 @@
+using MaskRcnn.Data.Masks;
 using MaskRcnn.Structures;
 using MaskRcnn.Visualization;
 using TorchSharp;
@@ -20,7 +21,8 @@ public static class GroundTruthOverlays
         for (int i = 0; i < targets.Count; i++)
         {
             string name = l[i] >= 0 && l[i] < classNames.Count ? classNames[(int)l[i]] : l[i].ToString(System.Globalization.CultureInfo.InvariantCulture);
-            byte[]? mask = masks is null ? null : masks[i].contiguous().data<byte>().ToArray();
+            var mask = masks is null ? null
+                : CroppedMask.FromFullFrame(masks[i].contiguous().data<byte>().ToArray(), (int)masks.shape[1], (int)masks.shape[2]);
             result.Add(new InstanceOverlay(name, null, new BoxXyxy(b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]), mask));
         }
         return result;

@@ -1,4 +1,5 @@
 using MaskRcnn.Data.Images;
+using MaskRcnn.Data.Masks;
 using SkiaSharp;
 
 namespace MaskRcnn.Visualization;
@@ -28,10 +29,10 @@ public sealed record OverlayRenderer
         int w = image.Width, h = image.Height;
         for (int rank = 0; rank < instances.Count; rank++)
         {
-            if (instances[rank].Mask is byte[] mask)
+            if (instances[rank].Mask is { } mask)
             {
-                if (mask.Length != w * h)
-                    throw new ArgumentException($"instance {rank} ({instances[rank].Label}): mask has {mask.Length} values, the image {w}×{h} needs {w * h}");
+                if (mask.ImageWidth != w || mask.ImageHeight != h)
+                    throw new ArgumentException($"instance {rank} ({instances[rank].Label}): the mask is of a {mask.ImageWidth}×{mask.ImageHeight} image, this one is {w}×{h}");
                 BlendMask(image, mask, InstancePalette.ForRank(rank));
             }
         }
@@ -85,28 +86,47 @@ public sealed record OverlayRenderer
     {
         float sx = (float)toW / fromW, sy = (float)toH / fromH;
         var box = new BoxXyxy(instance.Box.X1 * sx, instance.Box.Y1 * sy, instance.Box.X2 * sx, instance.Box.Y2 * sy);
-        if (instance.Mask is not byte[] mask) return instance with { Box = box };
-        if (mask.Length != fromW * fromH)
-            throw new ArgumentException($"instance {instance.Label}: mask has {mask.Length} values, the image {fromW}×{fromH} needs {fromW * fromH}");
-        var scaled = new byte[toW * toH];
-        for (int y = 0; y < toH; y++)
-        {
-            int srcRow = Math.Min(fromH - 1, (int)((y + 0.5f) / sy)) * fromW;
-            for (int x = 0; x < toW; x++) scaled[y * toW + x] = mask[srcRow + Math.Min(fromW - 1, (int)((x + 0.5f) / sx))];
-        }
-        return instance with { Box = box, Mask = scaled };
+        if (instance.Mask is not { } mask) return instance with { Box = box };
+        if (mask.ImageWidth != fromW || mask.ImageHeight != fromH)
+            throw new ArgumentException($"instance {instance.Label}: the mask is of a {mask.ImageWidth}×{mask.ImageHeight} image, this one is {fromW}×{fromH}");
+        // Nearest neighbour: output pixel (x, y) takes source pixel (⌊(x + ½)/sx⌋, ⌊(y + ½)/sy⌋); only the outputs whose
+        // source lies in the window can be set, a monotonic range per axis.
+        int SourceX(int x) => Math.Min(fromW - 1, (int)((x + 0.5f) / sx));
+        int SourceY(int y) => Math.Min(fromH - 1, (int)((y + 0.5f) / sy));
+        var (x0, x1) = Range(toW, SourceX, mask.Window.X0, mask.Window.X1);
+        var (y0, y1) = Range(toH, SourceY, mask.Window.Y0, mask.Window.Y1);
+        var window = new MaskWindow(x0, y0, x1, y1);
+        var scaled = new byte[window.Area];
+        for (int y = y0; y < y1; y++)
+            for (int x = x0; x < x1; x++)
+                scaled[(y - y0) * window.Width + (x - x0)] = mask.At(SourceX(x), SourceY(y)) ? (byte)1 : (byte)0;
+        return instance with { Box = box, Mask = new CroppedMask(toH, toW, window, scaled) };
     }
 
-    void BlendMask(SKBitmap image, byte[] mask, SKColor color)
+    /// <summary>The outputs [first, end) of 0..<paramref name="size"/> whose (non-decreasing) source lies in [<paramref name="from"/>, <paramref name="to"/>).</summary>
+    static (int First, int End) Range(int size, Func<int, int> source, int from, int to)
     {
-        int w = image.Width, h = image.Height;
-        var boundary = MaskContour.Boundary(mask, w, h, LineWidth);
+        int first = 0;
+        while (first < size && source(first) < from) first++;
+        int end = first;
+        while (end < size && source(end) < to) end++;
+        return (first, end);
+    }
+
+    /// <summary>Fills and outlines the mask within its window: outside it the mask has no pixel, and the outline
+    /// (<see cref="MaskContour"/>, which counts beyond the border as outside) is the same on the crop as on the image.</summary>
+    void BlendMask(SKBitmap image, CroppedMask mask, SKColor color)
+    {
+        int w = image.Width;
+        var window = mask.Window;
+        if (window.IsEmpty) return;
+        var boundary = MaskContour.Boundary(mask.Pixels, window.Width, window.Height, LineWidth);
         var pixels = image.GetPixelSpan(); // Rgba8888, see RgbBitmap
         float a = MaskAlpha;
-        for (int i = 0; i < mask.Length; i++)
+        for (int i = 0; i < mask.Pixels.Length; i++)
         {
-            if (mask[i] == 0) continue;
-            int p = i * 4;
+            if (mask.Pixels[i] == 0) continue;
+            int p = ((window.Y0 + i / window.Width) * w + window.X0 + i % window.Width) * 4;
             if (boundary[i])
             {
                 pixels[p] = color.Red;

@@ -12,7 +12,7 @@ public sealed class EvalCommandTests(TinyPredictorFiles files) : IClassFixture<T
 
     string NewJson() => Path.Combine(files.Folder, "stats-" + Guid.NewGuid().ToString("N") + ".json");
 
-    static Dictionary<string, double[]> ReadStats(string path)
+    internal static Dictionary<string, double[]> ReadStats(string path)
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(path));
         return doc.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.EnumerateArray().Select(v => v.GetDouble()).ToArray());

@@ -22,7 +22,7 @@ public sealed class ReadmeExamplesTests : IDisposable
     static readonly HashSet<string> PathOptions =
     [
         "--weights", "--input", "--output", "--gt", "--results", "--json", "--images", "--annotations",
-        "--train-images", "--train-annotations", "--val-images", "--val-annotations", "--config",
+        "--train-images", "--train-annotations", "--val-images", "--val-annotations", "--config", "--results-file",
     ];
 
     public static IReadOnlyList<string> Examples()
@@ -57,6 +57,7 @@ public sealed class ReadmeExamplesTests : IDisposable
         }
         Assert.True(File.Exists(temp.File("predictions", "scene_a.json")));
         Assert.True(File.Exists(temp.File("stats.json")));
+        Assert.True(File.Exists(temp.File("val-stats.json")));
         Assert.True(File.Exists(temp.File("nuclei", "train.json")));
         Assert.True(File.Exists(temp.File("runs", "shapes", "model_final.safetensors")));
         Assert.True(File.Exists(temp.File("maskrcnn-demo", "report.html")));

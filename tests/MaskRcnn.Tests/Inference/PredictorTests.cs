@@ -23,11 +23,15 @@ public sealed class PredictorTests(TinyPredictorFiles files) : IClassFixture<Tin
             Assert.True(0 <= b[0] && b[0] <= b[2] && b[2] <= TinyPredictorFiles.Width, $"x: {b[0]}..{b[2]}");
             Assert.True(0 <= b[1] && b[1] <= b[3] && b[3] <= TinyPredictorFiles.Height, $"y: {b[1]}..{b[3]}");
             Assert.Equal((TinyPredictorFiles.Height, TinyPredictorFiles.Width), (p.Rle.Height, p.Rle.Width));
+            // The README's library example: an H×W mask made from the crop, and its RLE.
+            Assert.Equal(TinyPredictorFiles.Width * TinyPredictorFiles.Height, p.Mask.Length);
             Assert.Equal(p.Mask, MaskApi.Decode(p.Rle));
+            Assert.Equal(p.Crop.Area, p.Mask.Count(v => v != 0));
             Assert.All(p.Mask, v => Assert.True(v <= 1));
             var expected = TinyPredictorFiles.Config.Classes[p.Label - 1];
             Assert.Equal((expected.Name, expected.CategoryId), (p.ClassName, p.CategoryId));
         }
+        Assert.Contains(instances, p => p.Crop.Window.Area < (long)TinyPredictorFiles.Width * TinyPredictorFiles.Height);
     }
 
     [Fact]
@@ -54,7 +58,8 @@ public sealed class PredictorTests(TinyPredictorFiles files) : IClassFixture<Tin
             Assert.Equal(scores[i], instances[k].Score);
             Assert.Equal((int)labels[i], instances[k].Label);
             Assert.Equal(d.Boxes[i].data<float>().ToArray(), instances[k].BoxXyxy);
-            var probabilities = d.Masks[i, 0].contiguous().data<float>().ToArray();
+            using var full = d.Masks.ToTensor();
+            var probabilities = full[i, 0].contiguous().data<float>().ToArray();
             Assert.Equal(probabilities.Select(v => v > 0.5f ? (byte)1 : (byte)0).ToArray(), instances[k].Mask);
         }
     }
@@ -74,7 +79,7 @@ public sealed class PredictorTests(TinyPredictorFiles files) : IClassFixture<Tin
     [Fact]
     public void Coco_result_has_the_box_as_x_y_width_height()
     {
-        var p = new InstancePrediction(2, "block", 18, 0.75f, [10.5f, 20f, 30.25f, 41f], new byte[4], new Rle(2, 2, [4]));
+        var p = new InstancePrediction(2, "block", 18, 0.75f, [10.5f, 20f, 30.25f, 41f], CroppedMask.Empty(2, 2));
         var r = p.ToCocoResult(imageId: 42);
         Assert.Equal((42L, 18L, 0.75), (r.ImageId, r.CategoryId, r.Score));
         Assert.Equal([10.5, 20, 19.75, 21], r.Bbox);

@@ -41,7 +41,7 @@ public sealed class TiledPredictorTests(TinyPredictorFiles files) : IClassFixtur
             var (r, g, b) = colour;
             int label = r >= g && r >= b ? 1 : g >= b ? 2 : 3;
             float score = Math.Max(r, Math.Max(g, b)) / 255f;
-            found.Add((new InstancePrediction(label, $"c{label}", label, score, [x1, y1, x2, y2], mask, MaskApi.Encode(mask, h, w)), start));
+            found.Add((new InstancePrediction(label, $"c{label}", label, score, [x1, y1, x2, y2], CroppedMask.FromFullFrame(mask, h, w)), start));
         }
         return found.OrderByDescending(f => f.Prediction.Score).ThenBy(f => f.First).Select(f => f.Prediction).ToArray();
     }

@@ -74,7 +74,7 @@ public sealed class ModelCompositionTests
         Assert.Equal((38L, 64L), roi.ImageSize);
         Assert.Equal(28, roi.MaskSize);
         Assert.Equal((48L, 80L), final.ImageSize);
-        Assert.Equal([final.Count, 1L, 48, 80], final.Masks.shape);
+        using (var masks = final.Masks.ToTensor()) Assert.Equal([final.Count, 1L, 48, 80], masks.shape);
         Assert.Equal(roi.Count, final.Count);
         // The box predictor's raw outputs are the pass's own (one row per proposal, no second run of the box head).
         Assert.Equal(trace.Rpn.Proposals[0].shape[0], trace.ClassLogits.shape[0]);

@@ -158,11 +158,12 @@ public sealed class TinyModelParityTests : IClassFixture<TinyModelParityTests.Ru
             var actualScores = d.Scores.data<float>().ToArray();
             double worstScore = match.Select((m, j) => Math.Abs(actualScores[m] - scores[j])).Max();
 
-            long h = d.Masks.shape[2], w = d.Masks.shape[3];
+            using var masks = d.Masks.ToTensor(); // torchvision's full-frame form, rebuilt from the crops
+            long h = masks.shape[2], w = masks.shape[3];
             var packed = E($"det{i}.masks_packed").data<byte>().ToArray();
-            using var binary = (d.Masks > 0.5f).to_type(ScalarType.Byte);
+            using var binary = (masks > 0.5f).to_type(ScalarType.Byte);
             var actualBits = binary.data<byte>().ToArray();
-            var probs = d.Masks.data<float>().ToArray();
+            var probs = masks.data<float>().ToArray();
             double worstMaskIou = 1;
             for (int j = 0; j < match.Length; j++)
             {

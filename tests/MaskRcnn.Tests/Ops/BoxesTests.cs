@@ -29,6 +29,27 @@ public sealed class BoxesTests : IDisposable
     }
 
     [Fact]
+    public void Iou_in_row_blocks_equals_the_one_broadcast_torchvision_computes()
+    {
+        // Enough pairs for blocks of 7 rows and a short last block: the crowded-image path (1,000 gt boxes x 262k anchors).
+        using var scope = NewDisposeScope();
+        long m = Boxes.IouBlockElements / 7 + 3;
+        using var g = new TorchSharp.torch.Generator(5);
+        Tensor Random(long count)
+        {
+            var corner = rand([count, 2], generator: g) * 1000 - 100;
+            return cat([corner, corner + rand([count, 2], generator: g) * 200], 1);
+        }
+        var gt = Random(30);
+        var anchors = Random(m);
+        var blocked = Boxes.Iou(gt, anchors);
+        var whole = Boxes.IouBlock(gt, anchors);
+        Assert.Equal(whole.shape, blocked.shape);
+        Assert.True(whole.gt(0).sum().item<long>() > 1000, "the boxes should overlap often");
+        Assert.True(whole.eq(blocked).all().item<bool>(), "blocked IoU differs from the single broadcast");
+    }
+
+    [Fact]
     public void IouOfEmptySetsHasEmptyShape()
     {
         using var none = empty(0, 4);

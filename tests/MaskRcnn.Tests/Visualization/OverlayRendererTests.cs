@@ -1,3 +1,4 @@
+using MaskRcnn.Data.Masks;
 using MaskRcnn.Data.Images;
 using MaskRcnn.Visualization;
 using SkiaSharp;
@@ -99,7 +100,7 @@ public class OverlayRendererTests
     public void MaskOfTheWrongSizeIsRejectedNamingTheInstance()
     {
         var e = Assert.Throws<ArgumentException>(() => new OverlayRenderer().Render(SyntheticScene.Background(0, 0, 0),
-            [new InstanceOverlay("dog", 0.5f, new BoxXyxy(0, 0, 1, 1), new byte[10])]));
+            [new InstanceOverlay("dog", 0.5f, new BoxXyxy(0, 0, 1, 1), CroppedMask.Empty(2, 5))]));
         Assert.Contains("dog", e.Message);
     }
 
@@ -123,7 +124,7 @@ public class OverlayRendererTests
     {
         var small = new RgbImage(4, 2);
         var mask = new byte[] { 0, 1, 1, 0, 0, 1, 1, 0 };
-        var big = new OverlayRenderer { DrawBoxes = false, LineWidth = 1 }.Render(small, [new InstanceOverlay("x", null, new BoxXyxy(1, 0, 3, 2), mask)], scale: 20);
+        var big = new OverlayRenderer { DrawBoxes = false, LineWidth = 1 }.Render(small, [new InstanceOverlay("x", null, new BoxXyxy(1, 0, 3, 2), CroppedMask.FromFullFrame(mask, 2, 4))], scale: 20);
         Assert.Equal((80, 40), (big.Width, big.Height));
         var c = InstancePalette.ForRank(0);
         byte Blend(byte col) => (byte)MathF.Round(col * 0.45f);

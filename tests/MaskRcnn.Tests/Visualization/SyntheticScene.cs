@@ -1,3 +1,4 @@
+using MaskRcnn.Data.Masks;
 using MaskRcnn.Data.Images;
 using MaskRcnn.Visualization;
 
@@ -16,19 +17,19 @@ static class SyntheticScene
         return image;
     }
 
-    public static byte[] Disc(float cx, float cy, float radius) =>
+    public static CroppedMask Disc(float cx, float cy, float radius) =>
         Mask((x, y) => (x - cx) * (x - cx) + (y - cy) * (y - cy) <= radius * radius);
 
-    public static byte[] Rectangle(int x1, int y1, int x2, int y2) =>
+    public static CroppedMask Rectangle(int x1, int y1, int x2, int y2) =>
         Mask((x, y) => x >= x1 && x < x2 && y >= y1 && y < y2);
 
-    static byte[] Mask(Func<float, float, bool> inside)
+    static CroppedMask Mask(Func<float, float, bool> inside)
     {
         var m = new byte[Width * Height];
         for (int y = 0; y < Height; y++)
             for (int x = 0; x < Width; x++)
                 m[y * Width + x] = inside(x + 0.5f, y + 0.5f) ? (byte)1 : (byte)0;
-        return m;
+        return CroppedMask.FromFullFrame(m, Height, Width);
     }
 
     public static List<InstanceOverlay> Instances(bool withScores) =>

@@ -4,7 +4,7 @@ public static partial class MaskApi
 {
     /// <summary>
     /// Run-length encodes every instance of a row-major H×W label image (0 = background) in one column-major
-    /// pass: the same RLEs as <see cref="Encode"/> of each <c>labels == value</c> mask, without building H×W
+    /// pass: the same RLEs as <see cref="Encode(ReadOnlySpan{byte}, int, int)"/> of each <c>labels == value</c> mask, without building H×W
     /// masks per instance (a crowded image has hundreds). Keys are the label values, in ascending order.
     /// </summary>
     public static SortedDictionary<int, Rle> EncodeLabels(ReadOnlySpan<int> labels, int height, int width)

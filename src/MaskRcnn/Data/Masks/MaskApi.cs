@@ -17,22 +17,46 @@ public static partial class MaskApi
         CheckSize(height, width);
         if (mask.Length != (long)height * width)
             throw new ArgumentException($"mask has {mask.Length} bytes, expected {height}x{width}", nameof(mask));
+        return Encode(mask, height, width, new MaskWindow(0, 0, width, height));
+    }
+
+    /// <summary>
+    /// Run-length encodes a <see cref="CroppedMask"/> in its whole image's frame, straight from the crop: the columns
+    /// outside the window are runs of H zeros, and within it the rows above and below are zeros — the runs
+    /// <c>rleEncode</c> gives for the full-frame mask, without making it.
+    /// </summary>
+    public static Rle Encode(CroppedMask mask) => Encode(mask.Pixels, mask.ImageHeight, mask.ImageWidth, mask.Window);
+
+    /// <summary>COCO's column-major runs of an H×W image that is zero outside <paramref name="window"/>, whose pixels
+    /// <paramref name="crop"/> holds row-major.</summary>
+    static Rle Encode(ReadOnlySpan<byte> crop, int height, int width, MaskWindow window)
+    {
+        CheckSize(height, width);
         var counts = new List<uint>();
         bool previous = false;
         uint run = 0;
+        void Add(bool value, uint length)
+        {
+            if (length == 0) return;
+            if (value != previous)
+            {
+                counts.Add(run);
+                run = 0;
+                previous = value;
+            }
+            run += length;
+        }
+        int cw = window.Width;
         for (int x = 0; x < width; x++)
         {
-            for (int y = 0; y < height; y++)
+            if (window.IsEmpty || x < window.X0 || x >= window.X1)
             {
-                bool value = mask[y * width + x] != 0;
-                if (value != previous)
-                {
-                    counts.Add(run);
-                    run = 0;
-                    previous = value;
-                }
-                run++;
+                Add(false, (uint)height);
+                continue;
             }
+            Add(false, (uint)window.Y0);
+            for (int y = window.Y0; y < window.Y1; y++) Add(crop[(y - window.Y0) * cw + (x - window.X0)] != 0, 1);
+            Add(false, (uint)(height - window.Y1));
         }
         counts.Add(run);
         return new Rle(height, width, counts.ToArray());

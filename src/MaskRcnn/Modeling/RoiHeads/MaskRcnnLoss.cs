@@ -26,9 +26,30 @@ public static class MaskRcnnLoss
 
     /// <summary>
     /// torchvision's <c>project_masks_on_boxes</c>: RoIAlign of the float gt mask over each proposal at M×M
-    /// with spatial scale 1, adaptive sampling and aligned=False — soft targets in [0,1], not thresholded.
+    /// with spatial scale 1, adaptive sampling and aligned=False — soft targets in [0,1], not thresholded. uint8 masks
+    /// on the CPU are read in place (<see cref="RoiAlignKernel.ForwardOnMasks"/>), bit-equal to torchvision's float
+    /// conversion of every gt mask, which for a thousand instances of a 1000×1000 image is 4 GB (and its channels-last copy as much again).
     /// </summary>
     public static Tensor ProjectMasksOnBoxes(Tensor gtMasks, Tensor boxes, Tensor matchedIdxs, long m)
+    {
+        if (gtMasks.device_type != DeviceType.CPU || gtMasks.dtype != ScalarType.Byte || boxes.device_type != DeviceType.CPU)
+            return ProjectFullFrameMasks(gtMasks, boxes, matchedIdxs, m);
+        using var scope = NewDisposeScope();
+        var rois = cat([matchedIdxs.to_type(ScalarType.Float32).unsqueeze(1), boxes.to_type(ScalarType.Float32)], 1);
+        RoiInputs.CheckRois(rois, gtMasks.shape[0], nameof(ProjectMasksOnBoxes));
+        var plan = RoiInputs.ToArray(rois);
+        var output = zeros([rois.shape[0], m, m], ScalarType.Float32);
+        if (plan.Length > 0)
+        {
+            using var masks = gtMasks.contiguous();
+            RoiAlignKernel.ForwardOnMasks(TensorAddress.Of(masks), (int)masks.shape[1], (int)masks.shape[2], plan, (int)m, (int)m, -1, false,
+                TensorAddress.Of(output));
+        }
+        return output.to_type(boxes.dtype).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>torchvision's own form: every gt mask converted to float, then <see cref="RoiAlign"/> (other devices and dtypes).</summary>
+    internal static Tensor ProjectFullFrameMasks(Tensor gtMasks, Tensor boxes, Tensor matchedIdxs, long m)
     {
         using var scope = NewDisposeScope();
         var rois = cat([matchedIdxs.to_type(boxes.dtype).unsqueeze(1), boxes], 1);
