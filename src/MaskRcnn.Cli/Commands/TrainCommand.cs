@@ -50,7 +50,7 @@ static class TrainCommand
         var evalEvery = new Option<int>("--eval-every") { Description = "Iterations between validations (0: at the end only); the weights of the best segm AP so far are kept as model_best.safetensors", DefaultValueFactory = _ => 0 };
         var logEvery = new Option<int>("--log-every") { Description = "Iterations between metrics lines", DefaultValueFactory = _ => 20 };
         var normWeightDecay = new Option<double?>("--norm-weight-decay") { Description = "Weight decay of biases and norm weights (default: same as weights, 1e-4)" };
-        var clipGradNorm = new Option<double?>("--clip-grad-norm") { Description = "Clip the gradients' global norm to this" };
+        var clipGradNorm = new Option<double?>("--clip-grad-norm") { Description = "Clip the gradients' global norm to this (0: off; default: off, except 10 when starting from --backbone-weights)" };
         var tensorBoard = new Option<bool>("--tensorboard") { Description = "Also write TensorBoard event files" };
         var seed = CommonOptions.Seed();
         var workers = new Option<int>("--workers", "-j") { Description = "Data loading threads", DefaultValueFactory = _ => 2 };

@@ -118,11 +118,13 @@ public sealed class TrainingRun : IDisposable
             try
             {
                 var schedule = PlanSchedule(r, loader, comm.Size, notice);
+                if (r.ClipGradNorm is null && r.EffectiveClipGradNorm is double clip)
+                    notice?.Invoke($"gradient norm clipped at {clip} (the default from ImageNet weights; --clip-grad-norm 0 turns it off)");
                 var options = new TrainerOptions
                 {
                     Schedule = schedule,
                     Run = run,
-                    Optimizer = new OptimizerSettings(NormAndBiasWeightDecay: r.NormWeightDecay, ClipGradNorm: r.ClipGradNorm),
+                    Optimizer = new OptimizerSettings(NormAndBiasWeightDecay: r.NormWeightDecay, ClipGradNorm: r.EffectiveClipGradNorm),
                     LogEvery = r.LogEvery,
                     CheckpointEvery = r.CheckpointEvery,
                     ValidateEvery = r.EvalEvery,

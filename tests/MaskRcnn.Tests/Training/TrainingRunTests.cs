@@ -221,6 +221,17 @@ public sealed class TrainingRunTests : IDisposable
         Assert.Throws<InvalidTrainingRequestException>(() => (request with { RoisPerImage = 2 }).Validate());
     }
 
+    [Fact]
+    public void A_run_from_imagenet_weights_clips_gradients_at_10_unless_told()
+    {
+        var request = new TrainingRequest { Annotations = "a.json", Output = "o", BackboneWeights = "imagenet-r18" };
+        Assert.Equal(TrainingRequest.ImageNetStartClipGradNorm, request.EffectiveClipGradNorm);
+        Assert.Equal(5.0, (request with { ClipGradNorm = 5 }).EffectiveClipGradNorm);
+        Assert.Null((request with { ClipGradNorm = 0 }).EffectiveClipGradNorm);
+        Assert.Null((request with { BackboneWeights = null }).EffectiveClipGradNorm);
+        Assert.Throws<InvalidTrainingRequestException>(() => (request with { ClipGradNorm = -1 }).Validate());
+    }
+
     static void CopyFolder(string from, string to)
     {
         foreach (var dir in Directory.GetDirectories(from, "*", SearchOption.AllDirectories)) Directory.CreateDirectory(dir.Replace(from, to));
