@@ -38,12 +38,28 @@ public abstract class RandomFlip : ITransform
         int dim = horizontal ? -1 : -2;
         long length = horizontal ? item.Image.shape[^1] : item.Image.shape[^2];
         using var scope = NewDisposeScope();
-        var b = item.Target.Boxes;
-        var boxes = horizontal
-            ? stack([length - b[.., 2], b[.., 1], length - b[.., 0], b[.., 3]], 1)
-            : stack([b[.., 0], length - b[.., 3], b[.., 2], length - b[.., 1]], 1);
+        var boxes = tensor(MirrorBoxes(item.Target.Boxes.cpu().contiguous().data<float>().ToArray(), length, horizontal),
+            [item.Target.Count, 4], device: item.Target.Boxes.device);
         var target = new TargetSet(boxes.MoveToOuterDisposeScope(), item.Target.Labels.clone().MoveToOuterDisposeScope(),
             item.Target.Masks.flip(dim).MoveToOuterDisposeScope());
         return new DatasetItem(item.Image.flip(dim).MoveToOuterDisposeScope(), target, item.ImageId);
+    }
+
+    /// <summary>
+    /// x1,y1,x2,y2 boxes mirrored over an axis of <paramref name="length"/> pixels: (length − x2, y1, length − x1, y2)
+    /// left–right, as torchvision's references flip them. In managed float32 (the same rounding as the tensor
+    /// expression <c>length - b</c>) because that expression's implicit <c>Scalar</c> is freed by TorchSharp's
+    /// finalizer, which raced the native call in a test run (<c>Scalar::toFloat</c> in <c>aten::add</c>; see GcPause).
+    /// </summary>
+    static float[] MirrorBoxes(float[] b, long length, bool horizontal)
+    {
+        var result = new float[b.Length];
+        float l = length;
+        for (int i = 0; i < b.Length; i += 4)
+        {
+            if (horizontal) (result[i], result[i + 1], result[i + 2], result[i + 3]) = (l - b[i + 2], b[i + 1], l - b[i], b[i + 3]);
+            else (result[i], result[i + 1], result[i + 2], result[i + 3]) = (b[i], l - b[i + 3], b[i + 2], l - b[i + 1]);
+        }
+        return result;
     }
 }
