@@ -39,7 +39,7 @@ public sealed class OwnDataWalkthroughTests : IDisposable
         string nuclei = TestPaths.RepoPath("examples", "nuclei");
         foreach (var (split, take, skip) in new[] { ("train", 2, 0), ("test", 1, 1) })
             foreach (var sample in Directory.GetDirectories(Path.Combine(nuclei, split)).Order(StringComparer.Ordinal).Skip(skip).Take(take))
-                CopyFolder(sample, temp.File("examples", "nuclei", split, Path.GetFileName(sample)));
+                temp.CopyIn(sample, "examples", "nuclei", split, Path.GetFileName(sample));
         foreach (var line in Commands())
         {
             var args = line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).ToList();
@@ -61,15 +61,5 @@ public sealed class OwnDataWalkthroughTests : IDisposable
         Assert.True(File.Exists(temp.File("nuclei", "stats.json")));
         Assert.NotEmpty(Directory.EnumerateFiles(temp.File("nuclei", "predictions"), "*.json"));
         Assert.True(File.Exists(temp.File("nuclei", "inspect", "inspect.json")));
-    }
-
-    static void CopyFolder(string from, string to)
-    {
-        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
-        {
-            string copy = Path.Combine(to, Path.GetRelativePath(from, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
-            File.Copy(file, copy);
-        }
     }
 }

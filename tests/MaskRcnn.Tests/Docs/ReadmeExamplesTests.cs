@@ -78,12 +78,7 @@ public sealed class ReadmeExamplesTests : IDisposable
         ShapesDataset.Generate(temp.File("shapes", "val"), count: 2, seed: 2, imageSize: 64);
         // One sample folder of the shipped nuclei example (Data Science Bowl layout).
         string sample = Directory.GetDirectories(Path.Combine(TestPaths.RepoRoot, "examples", "nuclei", "train")).Order(StringComparer.Ordinal).First();
-        foreach (var file in Directory.GetFiles(sample, "*.png", SearchOption.AllDirectories))
-        {
-            string copy = temp.File("nuclei", "train", Path.GetFileName(sample), Path.GetRelativePath(sample, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
-            File.Copy(file, copy);
-        }
+        temp.CopyIn(sample, "nuclei", "train", Path.GetFileName(sample));
         Directory.CreateDirectory(temp.File("photos"));
         File.Copy(temp.File("shapes", "val", "images", "000001.png"), temp.File("photos", "scene_a.png"));
         File.Copy(temp.File("shapes", "val", "images", "000002.png"), temp.File("photos", "scene_b.png"));

@@ -181,7 +181,7 @@ public sealed class TrainingRunTests : IDisposable
         // Two real nuclei images in the Data Science Bowl layout, copied so the test owns them.
         string data = temp.File("nuclei");
         foreach (var sample in Directory.GetDirectories(TestPaths.RepoPath("examples", "nuclei", "train")).Order().Take(2))
-            CopyFolder(sample, Path.Combine(data, Path.GetFileName(sample)));
+            temp.CopyIn(sample, "nuclei", Path.GetFileName(sample));
         var notes = new List<string>();
         var request = new TrainingRequest
         {
@@ -230,13 +230,6 @@ public sealed class TrainingRunTests : IDisposable
         Assert.Null((request with { ClipGradNorm = 0 }).EffectiveClipGradNorm);
         Assert.Null((request with { BackboneWeights = null }).EffectiveClipGradNorm);
         Assert.Throws<InvalidTrainingRequestException>(() => (request with { ClipGradNorm = -1 }).Validate());
-    }
-
-    static void CopyFolder(string from, string to)
-    {
-        foreach (var dir in Directory.GetDirectories(from, "*", SearchOption.AllDirectories)) Directory.CreateDirectory(dir.Replace(from, to));
-        Directory.CreateDirectory(to);
-        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories)) File.Copy(file, file.Replace(from, to));
     }
 
     sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
