@@ -1,7 +1,7 @@
 """What bf16 does to torchvision's own seeded maskrcnn_resnet50_fpn: the reference for judging our bf16 path.
 
 torch 1.13's CPU autocast cannot run torchvision 0.14's detection model (its nms has no BFloat16 kernel), so this
-applies autocast's rule by hand, as our Bf16Autocast does: every Conv2d, ConvTranspose2d and Linear (or those under
+applies autocast's rule by hand, as our Bf16LayerConversion does: every Conv2d, ConvTranspose2d and Linear (or those under
 one module prefix) gets bfloat16 weights, its input cast to bfloat16 and its output back to float32. Then it
 counts how many fp32 detections the bf16 run reproduces (same label, box IoU >= 0.9, one-to-one) on the photo.
 

@@ -74,13 +74,13 @@ static class CommonOptions
     };
 
     // System.CommandLine parses enum names case-insensitively; the allowed list keeps the help at <bf16|fp32>.
-    public static Option<InferencePrecision> Precision() => new Option<InferencePrecision>("--precision")
+    public static Option<ComputePrecision> Precision() => new Option<ComputePrecision>("--precision")
     {
         Description = "fp32, or bf16 for convolutions and linear layers (norms, RoIAlign, box decoding, NMS and mask paste stay fp32)",
-        DefaultValueFactory = _ => InferencePrecision.Fp32,
+        DefaultValueFactory = _ => ComputePrecision.Fp32,
     }.AcceptOnlyFromAmong("fp32", "bf16");
 
-    public static string PrecisionName(InferencePrecision p) => p.ToString().ToLowerInvariant();
+    public static string PrecisionName(ComputePrecision p) => p.ToString().ToLowerInvariant();
 
     public static Option<bool> NoBatchNormFolding() => new("--no-batch-norm-folding")
     {

@@ -4,6 +4,7 @@ using MaskRcnn.Data.Images;
 using MaskRcnn.Data.Shapes;
 using MaskRcnn.Inference;
 using MaskRcnn.Modeling;
+using MaskRcnn.Runtime;
 using MaskRcnn.Training;
 using MaskRcnn.Visualization;
 using MaskRcnn.Weights;
@@ -28,6 +29,12 @@ static class DemoCommand
         var valImages = new Option<int>("--val-images") { Description = "Held-out validation images to generate", DefaultValueFactory = _ => 100 };
         var imageSize = new Option<int>("--image-size") { Description = "Side of the synthetic images in pixels", DefaultValueFactory = _ => 128 };
         var minutes = new Option<double>("--minutes") { Description = "Training time budget in minutes (data, evaluation and pictures add about a minute)", DefaultValueFactory = _ => 8.5 };
+        var iterations = new Option<int?>("--iterations") { Description = "Train exactly this many iterations instead of filling the time budget (to compare runs at equal length)" };
+        var precision = new Option<ComputePrecision>("--precision")
+        {
+            Description = "fp32, or bf16: convolutions and linear layers in bfloat16 under libtorch's autocast, fp32 weights (as train --precision)",
+            DefaultValueFactory = _ => ComputePrecision.Fp32,
+        }.AcceptOnlyFromAmong("fp32", "bf16");
         var overlays = new Option<int>("--overlays") { Description = "Held-out images to draw predictions on (val_overlays/)", DefaultValueFactory = _ => 16 };
         var backbone = new Option<string>("--backbone-weights") { Description = "ImageNet weights the backbone starts from (as for train)", DefaultValueFactory = _ => PretrainedBackbone.ImageNetR18 };
         var fromScratch = new Option<bool>("--from-scratch") { Description = "Train the backbone from random weights instead (no package restore)" };
@@ -35,7 +42,7 @@ static class DemoCommand
         var threads = CommonOptions.Threads();
         var command = new Command("demo", "Generate a shapes dataset, train on it within a time budget, evaluate and write a report")
         {
-            output, force, images, valImages, imageSize, minutes, overlays, backbone, fromScratch, seed, threads,
+            output, force, images, valImages, imageSize, minutes, iterations, precision, overlays, backbone, fromScratch, seed, threads,
         };
         command.SetAction(parse =>
         {
@@ -47,6 +54,7 @@ static class DemoCommand
             if (valCount < 1) throw new CliException($"--val-images must be at least 1, got {valCount}", ExitCodes.Usage);
             if (size < 64) throw new CliException($"--image-size must be at least 64, got {size}", ExitCodes.Usage);
             if (parse.GetValue(minutes) <= 0) throw new CliException($"--minutes must be positive, got {parse.GetValue(minutes)}", ExitCodes.Usage);
+            if (parse.GetValue(iterations) is < 1) throw new CliException($"--iterations must be at least 1, got {parse.GetValue(iterations)}", ExitCodes.Usage);
             if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any() && !parse.GetValue(force))
                 throw new CliException($"{folder}: the output folder is not empty (use --force to write into it, or --output to choose another)");
             if (parse.GetValue(force)) RemoveEarlierDemo(folder);
@@ -63,7 +71,8 @@ static class DemoCommand
                 Images = Path.Combine(train, "images"), Annotations = Path.Combine(train, "annotations.json"),
                 ValImages = Path.Combine(val, "images"), ValAnnotations = Path.Combine(val, "annotations.json"),
                 Output = folder, BaseConfig = SmallConfig(size), BackboneWeights = backboneWeights,
-                BatchSize = 4, LearningRate = 0.02, Minutes = parse.GetValue(minutes),
+                BatchSize = 4, LearningRate = 0.02, Precision = parse.GetValue(precision),
+                Iterations = parse.GetValue(iterations), Minutes = parse.GetValue(iterations) is null ? parse.GetValue(minutes) : null,
                 CheckpointEvery = 0, LogEvery = 10, ClipGradNorm = 10.0, Seed = seedValue, Workers = 1,
             };
             // The folder was checked above and now holds the generated data: the run may write beside it.

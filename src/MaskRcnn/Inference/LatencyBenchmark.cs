@@ -127,7 +127,7 @@ public static class LatencyBenchmark
             {
                 if (module is not (TorchSharp.Modules.Conv2d or TorchSharp.Modules.ConvTranspose2d or TorchSharp.Modules.Linear)) continue;
                 var layer = (TorchSharp.torch.nn.Module<Tensor, Tensor>)module;
-                // Hooks registered earlier (Bf16Autocast) run first: its input cast is not counted, its output cast is.
+                // Hooks registered earlier (Bf16LayerConversion) run first: its input cast is not counted, its output cast is.
                 var pre = layer.register_forward_pre_hook((_, input) => { _inLayer.Start(); return input; });
                 var post = layer.register_forward_hook((_, _, output) => { _inLayer.Stop(); return output; });
                 _removers.Add(pre.remove);

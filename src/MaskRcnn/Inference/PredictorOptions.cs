@@ -18,7 +18,7 @@ public sealed record PredictorOptions
     public ClassMap? Classes { get; init; }
 
     /// <summary>Number format of convolutions and linear layers (<c>Predictor.Load</c> applies it to the model it builds).</summary>
-    public InferencePrecision Precision { get; init; } = InferencePrecision.Fp32;
+    public ComputePrecision Precision { get; init; } = ComputePrecision.Fp32;
 
     /// <summary>
     /// Fold frozen batch norms into the convolutions before them (<c>Predictor.Load</c>): same outputs up to

@@ -186,12 +186,12 @@ public sealed class MaskRcnnModel : nn.Module
 
     /// <summary>
     /// One-way inference rewrites: frozen batch norms folded into their convolutions (<see cref="BatchNormFolding"/>)
-    /// and, for <see cref="InferencePrecision.Bf16"/>, bfloat16 convolutions and linear layers (<see cref="Bf16Autocast"/>).
+    /// and, for <see cref="ComputePrecision.Bf16"/>, bfloat16 convolutions and linear layers (<see cref="Bf16LayerConversion"/>).
     /// </summary>
-    public void PrepareForInference(bool foldBatchNorm, InferencePrecision precision)
+    public void PrepareForInference(bool foldBatchNorm, ComputePrecision precision)
     {
         if (foldBatchNorm) FoldedBatchNorms += BatchNormFolding.FoldFrozenBatchNorm(this);
-        if (precision == InferencePrecision.Bf16) Bf16Layers += Bf16Autocast.Apply(this);
+        if (precision == ComputePrecision.Bf16) Bf16Layers += Bf16LayerConversion.Apply(this);
     }
 
     /// <summary>Frozen batch norms <see cref="PrepareForInference"/> folded into their convolutions.</summary>

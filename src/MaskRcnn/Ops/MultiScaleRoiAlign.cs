@@ -1,3 +1,4 @@
+using MaskRcnn.Runtime;
 using static TorchSharp.torch;
 
 namespace MaskRcnn.Ops;
@@ -28,6 +29,9 @@ public sealed class MultiScaleRoiAlign((int Height, int Width) outputSize, int s
     /// <returns>[sum Ki, C, outputHeight, outputWidth] in the order of the concatenated boxes.</returns>
     public Tensor Forward(IReadOnlyList<Tensor> features, IReadOnlyList<Tensor> boxesPerImage, IReadOnlyList<(long Height, long Width)> imageSizes)
     {
+        // RoIAlign is float32 (torchvision's autocast registration casts its input up too): under bf16 autocast the
+        // FPN's levels arrive in bfloat16.
+        features = features.Select(Autocast.Widen).ToList();
         Check(features, boxesPerImage, imageSizes);
         // torchvision sets the scales and the mapper up on the first call only and reuses them.
         if (scales is null || mapper is null)

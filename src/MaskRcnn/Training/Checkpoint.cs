@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MaskRcnn.Runtime;
 using MaskRcnn.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -120,6 +121,7 @@ public static class Checkpoint
         ["torch_seed"] = s.TorchSeed.ToString(CultureInfo.InvariantCulture),
         ["model_config"] = s.ModelConfig?.DeepClone(),
         ["world_size"] = s.WorldSize,
+        ["precision"] = s.Precision.ToString().ToLowerInvariant(),
     };
 
     static CheckpointState FromJson(JsonObject o)
@@ -132,6 +134,8 @@ public static class Checkpoint
         return new CheckpointState(
             (int)o["iteration"]!, schedule, new DataPosition((long)d["seed"]!, (int)d["epoch"]!, (int)d["batch_index"]!),
             long.Parse((string)o["torch_seed"]!, CultureInfo.InvariantCulture), o["model_config"]?.DeepClone(),
-            o["world_size"] is { } worldSize ? (int)worldSize : 1);
+            o["world_size"] is { } worldSize ? (int)worldSize : 1,
+            // Checkpoints written before bf16 training existed are fp32.
+            o["precision"] is { } precision ? Enum.Parse<ComputePrecision>((string)precision!, ignoreCase: true) : ComputePrecision.Fp32);
     }
 }

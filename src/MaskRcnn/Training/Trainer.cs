@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using MaskRcnn.Distributed;
 using MaskRcnn.Runtime;
+using MaskRcnn.Structures;
 using MaskRcnn.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -45,6 +46,7 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
         using var optimizer = new DetectionOptimizer(model.NamedParameters(), options.Optimizer, schedule.LearningRate(0));
         int start = 0;
         long torchSeed = torch.random.initial_seed();
+        precision = options.Precision ?? ComputePrecision.Fp32;
         string? lastCheckpoint = null;
         if (resumeFrom is not null)
         {
@@ -58,6 +60,9 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
             start = state.Iteration;
             torchSeed = state.TorchSeed;
             data.Seek(state.Data);
+            if (options.Precision is null) precision = state.Precision;
+            else if (options.Precision != state.Precision && root)
+                Notice?.Invoke($"resuming a {Name(state.Precision)} run in {Name(precision)}: its losses will not continue exactly");
         }
         bool lengthFixed = resumeFrom is not null || options.TimeBudget is null;
         // In name order, the same on every rank.
@@ -85,7 +90,7 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
             {
                 return lastCheckpoint = root
                     ? Checkpoint.Save(options.Run, model, optimizer,
-                        new CheckpointState(completed, schedule, data.Position, torchSeed, options.ModelConfig, Communicator.Size), others)
+                        new CheckpointState(completed, schedule, data.Position, torchSeed, options.ModelConfig, Communicator.Size, precision), others)
                     : options.Run.Checkpoint(completed).Path;
             }
             finally
@@ -179,6 +184,22 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
     /// <summary>Iterations after which a run of known length prints its time estimate (the first ones warm caches).</summary>
     const int EstimateAfter = 3;
 
+    /// <summary>The run's training precision (the options', or a resumed checkpoint's).</summary>
+    ComputePrecision precision;
+
+    static string Name(ComputePrecision p) => p.ToString().ToLowerInvariant();
+
+    /// <summary>
+    /// The forward pass and the losses, under libtorch's autocast in bf16 (as <c>with torch.autocast(...)</c> around
+    /// <c>loss_dict = model(images, targets)</c> in torchvision's references); the backward pass runs after the scope.
+    /// </summary>
+    Dictionary<string, Tensor> ComputeLosses(IReadOnlyList<Tensor> images, IReadOnlyList<TargetSet> targets, int iteration)
+    {
+        if (precision == ComputePrecision.Fp32) return model.ComputeLosses(images, targets, iteration);
+        using var autocast = Autocast.Enter(images[0].device_type, ScalarType.BFloat16);
+        return model.ComputeLosses(images, targets, iteration);
+    }
+
     (IReadOnlyDictionary<string, double> Losses, double Total, IterationTimes Times) Step(DetectionOptimizer optimizer, DataParallel parallel, int iteration, string? lastCheckpoint)
     {
         using var scope = torch.NewDisposeScope();
@@ -188,7 +209,7 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
         using var gcPause = Runtime.GcPause.Begin();
         try
         {
-            var terms = model.ComputeLosses(images, targets, iteration);
+            var terms = ComputeLosses(images, targets, iteration);
             if (terms.Count == 0) throw new InvalidOperationException("the model returned no loss terms");
             var values = new Dictionary<string, double>();
             Tensor? total = null;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MaskRcnn.Runtime;
 using MaskRcnn.Weights;
 
 namespace MaskRcnn.Training;
@@ -15,6 +16,13 @@ public sealed record TrainerOptions
     public OptimizerSettings Optimizer { get; init; } = new();
 
     public LossWeights LossWeights { get; init; } = LossWeights.Uniform;
+
+    /// <summary>
+    /// Number format of the forward pass's convolutions and linear layers: <see cref="ComputePrecision.Bf16"/> runs the
+    /// forward pass and the losses under libtorch's autocast (<see cref="Autocast"/>), with float32 master weights,
+    /// gradients and optimizer state. Null: a resumed run's checkpointed precision, else float32.
+    /// </summary>
+    public ComputePrecision? Precision { get; init; }
 
     /// <summary>Write a metrics line every this many iterations (the last iteration is always logged).</summary>
     public int LogEvery { get; init; } = 20;

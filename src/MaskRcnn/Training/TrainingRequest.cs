@@ -1,5 +1,6 @@
 using MaskRcnn.Data.Import;
 using MaskRcnn.Modeling;
+using MaskRcnn.Runtime;
 
 namespace MaskRcnn.Training;
 
@@ -128,6 +129,13 @@ public sealed record TrainingRequest
     /// <see cref="ImageNetStartClipGradNorm"/> from ImageNet weights, else none.</summary>
     public double? EffectiveClipGradNorm =>
         ClipGradNorm is double given ? (given > 0 ? given : null) : BackboneWeights is not null ? ImageNetStartClipGradNorm : null;
+
+    /// <summary>
+    /// bf16: the forward pass's convolutions and linear layers in bfloat16 under libtorch's autocast, float32 master
+    /// weights, optimizer state and checkpoints (<see cref="TrainerOptions.Precision"/>). Null: a resumed run's own,
+    /// else fp32. Pays on CPUs with AVX512-BF16 or AMX (and GPUs); elsewhere oneDNN emulates bfloat16 and it is slower.
+    /// </summary>
+    public ComputePrecision? Precision { get; init; }
 
     /// <summary>Also write TensorBoard event files.</summary>
     public bool TensorBoard { get; init; }

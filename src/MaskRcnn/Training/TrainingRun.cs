@@ -6,6 +6,7 @@ using MaskRcnn.Data.Import;
 using MaskRcnn.Data.Transforms;
 using MaskRcnn.Distributed;
 using MaskRcnn.Modeling;
+using MaskRcnn.Runtime;
 using MaskRcnn.Weights;
 using TorchSharp;
 
@@ -120,11 +121,17 @@ public sealed class TrainingRun : IDisposable
                 var schedule = PlanSchedule(r, loader, comm.Size, notice);
                 if (r.ClipGradNorm is null && r.EffectiveClipGradNorm is double clip)
                     notice?.Invoke($"gradient norm clipped at {clip} (the default from ImageNet weights; --clip-grad-norm 0 turns it off)");
+                if (r.Precision == ComputePrecision.Bf16 && (device is null || device.type == TorchSharp.DeviceType.CPU))
+                {
+                    notice?.Invoke("bf16 mixed precision: convolutions and linear layers in bfloat16 under libtorch's autocast; weights, optimizer and checkpoints stay fp32");
+                    if (CpuFeatures.Bf16Note("training") is { } note) notice?.Invoke(note);
+                }
                 var options = new TrainerOptions
                 {
                     Schedule = schedule,
                     Run = run,
                     Optimizer = new OptimizerSettings(NormAndBiasWeightDecay: r.NormWeightDecay, ClipGradNorm: r.EffectiveClipGradNorm),
+                    Precision = r.Precision,
                     LogEvery = r.LogEvery,
                     CheckpointEvery = r.CheckpointEvery,
                     ValidateEvery = r.EvalEvery,

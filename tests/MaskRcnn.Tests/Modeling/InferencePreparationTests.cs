@@ -15,7 +15,7 @@ public sealed class InferencePreparationTests
         using var model = new MaskRcnnModel(MaskRcnnConfig.ForArchitecture("r50-fpn", numClasses: 3, fromScratch: false));
         int frozen = model.modules().OfType<FrozenBatchNorm2d>().Count();
 
-        model.PrepareForInference(foldBatchNorm: true, InferencePrecision.Fp32);
+        model.PrepareForInference(foldBatchNorm: true, ComputePrecision.Fp32);
 
         // ResNet-50: the stem's norm, 3 per bottleneck × 16 bottlenecks, one per stage's projection shortcut × 4.
         Assert.Equal(1 + 3 * 16 + 4, frozen);
@@ -28,7 +28,7 @@ public sealed class InferencePreparationTests
     public void A_prepared_model_refuses_to_save_or_train_because_its_weights_are_no_longer_torchvisions()
     {
         using var model = TinyModel.Load();
-        model.PrepareForInference(foldBatchNorm: true, InferencePrecision.Fp32);
+        model.PrepareForInference(foldBatchNorm: true, ComputePrecision.Fp32);
         string path = Path.Combine(Path.GetTempPath(), $"prepared-{Guid.NewGuid():N}.safetensors");
 
         var save = Assert.Throws<InvalidOperationException>(() => ModelWeights.Save(model, path));
@@ -46,7 +46,7 @@ public sealed class InferencePreparationTests
     {
         using var model = new MaskRcnnModel(MaskRcnnConfig.ForArchitecture("r18-fpn", numClasses: 3, fromScratch: true));
 
-        model.PrepareForInference(foldBatchNorm: true, InferencePrecision.Fp32);
+        model.PrepareForInference(foldBatchNorm: true, ComputePrecision.Fp32);
 
         Assert.False(model.IsPreparedForInference);
         Assert.Empty(model.modules().OfType<FrozenBatchNorm2d>());

@@ -27,7 +27,7 @@ public sealed class TinyModelParityTests : IClassFixture<TinyModelParityTests.Ru
             Trace = Model.PredictWithTrace(images);
             using (var folded = TinyModel.Load())
             {
-                folded.PrepareForInference(foldBatchNorm: true, MaskRcnn.Runtime.InferencePrecision.Fp32);
+                folded.PrepareForInference(foldBatchNorm: true, MaskRcnn.Runtime.ComputePrecision.Fp32);
                 FoldedTrace = folded.PredictWithTrace(images);
             }
             foreach (var im in images) im.Dispose();

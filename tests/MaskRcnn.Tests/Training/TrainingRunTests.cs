@@ -1,9 +1,11 @@
 using System.Text.Json;
 using MaskRcnn.Data.Shapes;
+using MaskRcnn.Runtime;
 using MaskRcnn.Tests.Modeling;
 using MaskRcnn.Tests.Support;
 using MaskRcnn.Training;
 using MaskRcnn.Weights;
+using static TorchSharp.torch;
 
 namespace MaskRcnn.Tests.Training;
 
@@ -126,6 +128,36 @@ public sealed class TrainingRunTests : IDisposable
         var actual = Weights(resumed.WeightsPath);
         Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
         foreach (var (key, values) in expected) Assert.True(values.SequenceEqual(actual[key]), $"{key} differs after resume");
+    }
+
+    [Fact]
+    public void A_bf16_run_writes_fp32_weights_and_resumes_in_bf16_bit_for_bit()
+    {
+        var straight = ShapesRequest("bf16-straight") with { Iterations = 4, CheckpointEvery = 2, Precision = ComputePrecision.Bf16 };
+        var log = new StringWriter();
+        var straightOutcome = TrainingRun.Run(straight, null, log);
+        Assert.Contains("bf16 mixed precision:", log.ToString());
+        var fp32 = TrainingRun.Run(straight with { Output = temp.File("bf16-as-fp32"), Precision = null }, null, new StringWriter());
+
+        // The checkpoint format does not change: float32 tensors under torchvision's names.
+        var saved = MaskRcnn.Weights.SafeTensors.Load(straightOutcome.WeightsPath);
+        Assert.All(saved.Values, t => Assert.Equal(ScalarType.Float32, t.dtype));
+        Assert.Equal(Weights(fp32.WeightsPath).Keys.Order(), saved.Keys.Order());
+        var bf16Weights = Weights(straightOutcome.WeightsPath);
+        Assert.Contains(Weights(fp32.WeightsPath), kv => !kv.Value.SequenceEqual(bf16Weights[kv.Key])); // bf16 did run
+
+        // Resumed without --precision: the checkpoint's bf16 goes on, and the run ends where the straight one did.
+        var interrupted = straight with { Output = temp.File("bf16-interrupted") };
+        using (var cancel = new CancellationTokenSource())
+        using (var run = TrainingRun.Prepare(interrupted))
+        {
+            var progress = new SyncProgress<TrainingProgress>(p => { if (p.Iteration == 2) cancel.Cancel(); });
+            Assert.True(run.Train(progress, cancel.Token).Cancelled);
+        }
+        var resumed = TrainingRun.Run(interrupted with { Resume = true, Precision = null }, null, new StringWriter());
+        Assert.Equal(4, resumed.Result.Iterations);
+        var actual = Weights(resumed.WeightsPath);
+        foreach (var (key, values) in bf16Weights) Assert.True(values.SequenceEqual(actual[key]), $"{key} differs after resume");
     }
 
     [Fact]

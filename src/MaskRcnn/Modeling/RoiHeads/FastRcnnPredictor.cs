@@ -1,3 +1,4 @@
+using MaskRcnn.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -21,6 +22,7 @@ public sealed class FastRcnnPredictor : nn.Module
     public (Tensor ClassLogits, Tensor BoxRegression) Forward(Tensor x)
     {
         using var flat = x.flatten(1);
-        return (cls_score.call(flat), bbox_pred.call(flat));
+        // Under bf16 autocast the scores and deltas are widened here: the losses, box decoding and NMS are float32.
+        return (Autocast.Widen(cls_score.call(flat)), Autocast.Widen(bbox_pred.call(flat)));
     }
 }

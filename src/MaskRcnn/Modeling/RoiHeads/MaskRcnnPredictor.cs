@@ -1,3 +1,4 @@
+using MaskRcnn.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -29,6 +30,7 @@ public sealed class MaskRcnnPredictor : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var up = conv5_mask.call(x).relu_();
-        return mask_fcn_logits.call(up);
+        // Under bf16 autocast the logits are widened here: the mask loss and the paste are float32.
+        return Autocast.Widen(mask_fcn_logits.call(up));
     }
 }

@@ -1,3 +1,4 @@
+using MaskRcnn.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -38,8 +39,9 @@ public sealed class RpnHead : nn.Module
         foreach (var f in features)
         {
             using var t = conv.call(f);
-            logits.Add(cls_logits.call(t));
-            deltas.Add(bbox_pred.call(t));
+            // Under bf16 autocast the objectness and deltas are widened here: decoding, top-n, NMS and the losses are float32.
+            logits.Add(Autocast.Widen(cls_logits.call(t)));
+            deltas.Add(Autocast.Widen(bbox_pred.call(t)));
         }
         return (logits, deltas);
     }

@@ -15,7 +15,7 @@ namespace MaskRcnn.Runtime;
 /// The hooks fire only where the model calls its layers through <c>Module.call</c> (which runs hooks), as
 /// MaskRcnnModel does. Inference only: the float32 weights are gone once converted.
 /// </remarks>
-public static class Bf16Autocast
+public static class Bf16LayerConversion
 {
     /// <summary>Converts every conv and linear layer under <paramref name="model"/>; returns how many.</summary>
     public static int Apply(nn.Module model)

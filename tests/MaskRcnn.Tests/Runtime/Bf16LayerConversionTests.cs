@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 
 namespace MaskRcnn.Tests.Runtime;
 
-public class Bf16AutocastTests
+public class Bf16LayerConversionTests
 {
     [Fact]
     public void ALinearLayerComputesInBf16AndHandsBackFloat32()
@@ -20,7 +20,7 @@ public class Bf16AutocastTests
         var expected = nn.functional.linear(x.to(ScalarType.BFloat16), layer.weight!.to(ScalarType.BFloat16),
             layer.bias!.to(ScalarType.BFloat16)).to(ScalarType.Float32);
 
-        Assert.Equal(1, Bf16Autocast.Apply(layer));
+        Assert.Equal(1, Bf16LayerConversion.Apply(layer));
         var y = layer.call(x);
 
         Assert.Equal(ScalarType.BFloat16, layer.weight!.dtype);
@@ -36,7 +36,7 @@ public class Bf16AutocastTests
         var layers = model.named_modules().Where(m => m.module is Conv2d or ConvTranspose2d or Linear)
             .ToDictionary(m => m.name, m => (nn.Module<Tensor, Tensor>)m.module);
 
-        Assert.Equal(layers.Count, Bf16Autocast.Apply(model));
+        Assert.Equal(layers.Count, Bf16LayerConversion.Apply(model));
 
         var inputs = new Dictionary<string, List<ScalarType>>();
         foreach (var (name, layer) in layers)
