@@ -71,9 +71,11 @@ static class BenchmarkCommand
                     lastDetections: saveTo is null ? null : d => SaveDetections(d, pixels[(parse.GetValue(runs) - 1) % pixels.Count], saveTo.FullName),
                     progress: (r, ms) => context.Err.WriteLine($"  run {r + 1}: {ms:F1} ms"));
 
-                PrintTable(context.Out, report);
+                // The ceiling after the runs, in the same process and threads: what a plain GEMM of a convolution's size does here.
+                var ceiling = new GemmRates(GemmCeiling.Gflops(ScalarType.Float32), GemmCeiling.Gflops(ScalarType.BFloat16));
+                PrintTable(context.Out, report, ceiling);
                 if (parse.GetValue(json) is { } jsonFile)
-                    File.WriteAllText(jsonFile.FullName, ToJson(report, options, predictor.Model.FoldedBatchNorms, get_num_threads(), parse.GetValue(warmup)));
+                    File.WriteAllText(jsonFile.FullName, ToJson(report, options, predictor.Model.FoldedBatchNorms, get_num_threads(), parse.GetValue(warmup), ceiling));
                 return ExitCodes.Success;
             }
             finally
@@ -93,7 +95,10 @@ static class BenchmarkCommand
             });
     }
 
-    static void PrintTable(TextWriter o, LatencyReport r)
+    /// <summary>GFLOP/s of <see cref="GemmCeiling"/>'s product in float32 and in bfloat16.</summary>
+    readonly record struct GemmRates(double Fp32, double Bf16);
+
+    static void PrintTable(TextWriter o, LatencyReport r, GemmRates ceiling)
     {
         double stageSum = r.StageMedianMs.Sum(s => s.Value);
         var convLinear = r.ConvLinearMedianMs.ToDictionary();
@@ -104,12 +109,14 @@ static class BenchmarkCommand
         o.WriteLine($"{"all stages",-12} {stageSum,10:F1} {1,7:P1} {layers,15:F1} {stageSum - layers,9:F1}  (other: {(stageSum - layers) / stageSum:P1})");
         o.WriteLine($"{"total",-12} {r.MedianMs,10:F1}   (min {r.MinMs:F1}, max {r.MaxMs:F1}, {r.RunsMs.Count} runs)");
         o.WriteLine($"detections   {r.Detections}");
+        o.WriteLine($"conv+linear  {r.ConvLinearGflopMedian:F1} GFLOP per run at {r.ConvLinearGflops:F1} GFLOP/s; a plain GEMM of a conv's size " +
+                    $"(4096×2304·2304×256) here: fp32 {ceiling.Fp32:F1}, bf16 {ceiling.Bf16:F1} GFLOP/s");
         o.WriteLine($"peak RSS     {(r.PeakRssMb is { } mb ? $"{mb:F0} MiB" : "n/a")}");
         if (r.RunsRssMb.Count > 1)
             o.WriteLine($"RSS per run  first {r.RunsRssMb[0]:F0} MiB, third {r.RunsRssMb[Math.Min(2, r.RunsRssMb.Count - 1)]:F0} MiB, last {r.RunsRssMb[^1]:F0} MiB, max {r.RunsRssMb.Max():F0} MiB");
     }
 
-    static string ToJson(LatencyReport r, PredictorOptions options, int foldedNorms, int threads, int warmup)
+    static string ToJson(LatencyReport r, PredictorOptions options, int foldedNorms, int threads, int warmup, GemmRates ceiling)
     {
         var stages = new JsonObject();
         foreach (var (stage, ms) in r.StageMedianMs) stages[stage] = Round(ms);
@@ -125,6 +132,9 @@ static class BenchmarkCommand
             ["detections"] = r.Detections,
             ["stages"] = stages,
             ["conv_linear_ms"] = convLinear,
+            ["conv_linear_gflop"] = Round(r.ConvLinearGflopMedian),
+            ["conv_linear_gflops"] = Round(r.ConvLinearGflops),
+            ["gemm_ceiling_gflops"] = new JsonObject { ["fp32"] = Round(ceiling.Fp32), ["bf16"] = Round(ceiling.Bf16) },
             ["runs_ms"] = new JsonArray(r.RunsMs.Select(ms => (JsonNode?)Round(ms)).ToArray()),
             ["runs_rss_mb"] = new JsonArray(r.RunsRssMb.Select(mb => (JsonNode?)Round(mb)).ToArray()),
             ["runs_heap_in_use_mb"] = new JsonArray(r.RunsHeapInUseMb.Select(mb => (JsonNode?)Round(mb)).ToArray()),

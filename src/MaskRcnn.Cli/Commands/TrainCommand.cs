@@ -56,6 +56,7 @@ static class TrainCommand
         {
             Description = "bf16: convolutions and linear layers in bfloat16 under libtorch's autocast, with fp32 weights, optimizer state, losses, box coding, RoIAlign and NMS (faster only on CPUs with AVX512-BF16/AMX; default: a resumed run's, else fp32)",
         }.AcceptOnlyFromAmong("fp32", "bf16");
+        var profile = new Option<int?>("--profile") { Description = "Instead of training, time this many iterations (after 2 untimed) stage by stage — data wait, transform, backbone, RPN, RoI heads, losses, backward, optimizer — and print the table" };
         var tensorBoard = new Option<bool>("--tensorboard") { Description = "Also write TensorBoard event files" };
         var seed = CommonOptions.Seed();
         var workers = new Option<int>("--workers", "-j") { Description = "Data loading threads", DefaultValueFactory = _ => 2 };
@@ -63,7 +64,7 @@ static class TrainCommand
         var command = new Command("train", "Train Mask R-CNN on a COCO-format dataset (under mpirun or srun: one data-parallel rank per process, the batch size per rank)")
         {
             images, annotations, trainFormat, valImages, valAnnotations, valFormat, backboneWeights, output, config, arch, weights, batchSize, lr, iterations, epochs, minutes, imageSize, roisPerImage, augment, resume, force,
-            checkpointEvery, evalEvery, logEvery, normWeightDecay, clipGradNorm, precision, tensorBoard, seed, workers, threads,
+            checkpointEvery, evalEvery, logEvery, normWeightDecay, clipGradNorm, precision, profile, tensorBoard, seed, workers, threads,
         };
         var settings = new InferenceSettingsOptions();
         settings.AddTo(command);
@@ -108,10 +109,33 @@ static class TrainCommand
                 Augment = parse.GetValue(augment),
             };
             var device = CommonOptions.DeviceOf(parse);
+            if (parse.GetValue(profile) is int profiled) return ProfileRun(request, profiled, parse.GetValue(force), device, context);
             using var communicator = MpiLaunch.Open();
             return AbortOnFailure.Run(communicator, () =>
                 TrainingRunner.ExitCode(TrainingRunner.Run(request, context, overwrite: parse.GetValue(force), communicator, device)));
         });
         return command;
+    }
+
+    /// <summary>The untimed iterations before a profile: the first ones pick kernels and grow libtorch's caches.</summary>
+    const int ProfileWarmup = 2;
+
+    static int ProfileRun(TrainingRequest request, int iterations, bool force, TorchSharp.torch.Device? device, CliContext context)
+    {
+        if (iterations < 1) throw new CliException($"--profile must be at least 1, got {iterations}", ExitCodes.Usage);
+        using var run = TrainingRun.Prepare(request, m => context.Err.WriteLine($"maskrcnn: {m}"), overwrite: force, device: device);
+        context.Err.WriteLine($"profile: {ProfileWarmup} untimed + {iterations} timed iterations, batch {request.BatchSize}, " +
+                              $"{TorchSharp.torch.get_num_threads()} threads, {request.Workers} loader workers");
+        var p = run.Profile(ProfileWarmup, iterations, (i, ms) => context.Err.WriteLine($"  iteration {i + 1}{(i < ProfileWarmup ? " (untimed)" : "")}: {ms / 1000:F2} s"));
+        var o = context.Out;
+        o.WriteLine($"{"stage",-10} {"ms/iter",9} {"share",7} {"conv+linear",12} {"other",9}");
+        foreach (var (stage, ms) in p.StageMs)
+        {
+            double layers = stage == "backward" ? p.ConvLinearBackwardMs : p.ConvLinearForwardMs.GetValueOrDefault(stage);
+            o.WriteLine($"{stage,-10} {ms,9:F1} {ms / p.TotalMs,7:P1} {layers,12:F1} {ms - layers,9:F1}");
+        }
+        o.WriteLine($"{"total",-10} {p.TotalMs,9:F1} {1,7:P1} {p.ConvLinearMs,12:F1} {p.TotalMs - p.ConvLinearMs,9:F1}  (not conv/linear: {p.OtherShare:P1})");
+        o.WriteLine($"forward conv+linear work {p.ConvLinearGflop:F1} GFLOP per iteration; backward conv+linear replayed layer by layer");
+        return ExitCodes.Success;
     }
 }

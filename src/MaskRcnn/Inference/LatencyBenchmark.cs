@@ -19,11 +19,16 @@ namespace MaskRcnn.Inference;
 /// <param name="Detections">Detections of the last run.</param>
 /// <param name="RunsRssMb">The resident set (VmRSS, MiB) after each timed run; empty where /proc is missing.</param>
 /// <param name="RunsHeapInUseMb">Native heap in use after each timed run (<see cref="ProcessMemory.HeapInUseMb"/>); empty without glibc.</param>
+/// <param name="ConvLinearGflopMedian">Median floating-point work of the conv and linear layers per run, in GFLOP
+/// (<see cref="LayerClock"/>'s count: the mask head's share follows the number of detections).</param>
 public sealed record LatencyReport(
     IReadOnlyList<double> RunsMs, IReadOnlyList<KeyValuePair<string, double>> StageMedianMs,
     IReadOnlyList<KeyValuePair<string, double>> ConvLinearMedianMs, double? PeakRssMb, long Detections,
-    IReadOnlyList<double> RunsRssMb, IReadOnlyList<double> RunsHeapInUseMb)
+    IReadOnlyList<double> RunsRssMb, IReadOnlyList<double> RunsHeapInUseMb, double ConvLinearGflopMedian)
 {
+    /// <summary>GFLOP per second achieved inside the conv and linear layers (median work over median time).</summary>
+    public double ConvLinearGflops => ConvLinearGflopMedian / (ConvLinearMedianMs.Sum(s => s.Value) / 1000);
+
     public double MedianMs => LatencyBenchmark.Median(RunsMs);
     public double MinMs => RunsMs.Min();
     public double MaxMs => RunsMs.Max();
@@ -66,8 +71,10 @@ public static class LatencyBenchmark
         var runsMs = new double[runs];
         var runsRss = new List<double>(runs);
         var runsHeap = new List<double>(runs);
+        var runsGflop = new List<double>(runs);
         IReadOnlyList<Detections> last = [];
         layerClock.TakeMs();
+        layerClock.TakeFlops();
         try
         {
             for (int r = 0; r < runs; r++)
@@ -76,6 +83,7 @@ public static class LatencyBenchmark
                 var sw = Stopwatch.StartNew();
                 last = model.Predict([images[r % images.Count]], stageObserver);
                 runsMs[r] = sw.Elapsed.TotalMilliseconds;
+                runsGflop.Add(layerClock.TakeFlops() / 1e9);
                 if (ProcessMemory.ResidentMb() is { } rss) runsRss.Add(rss);
                 if (ProcessMemory.HeapInUseMb() is { } heap) runsHeap.Add(heap);
                 progress?.Invoke(r, runsMs[r]);
@@ -96,7 +104,7 @@ public static class LatencyBenchmark
             DisposeAll(last.Skip(1));
             lastDetections(last[0]);
         }
-        return new LatencyReport(runsMs, StageMedians(stageRuns), StageMedians(convLinearRuns), peak, detections, runsRss, runsHeap);
+        return new LatencyReport(runsMs, StageMedians(stageRuns), StageMedians(convLinearRuns), peak, detections, runsRss, runsHeap, Median(runsGflop));
     }
 
     static List<KeyValuePair<string, double>> StageMedians(List<KeyValuePair<string, double>> perRun) =>
@@ -110,43 +118,6 @@ public static class LatencyBenchmark
         var sorted = values.Order().ToArray();
         int mid = sorted.Length / 2;
         return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-    }
-
-    /// <summary>
-    /// Accumulates the wall time spent inside the model's conv and linear layers, through forward hooks that
-    /// <see cref="Dispose"/> removes again. Layers do not nest, so the sum counts no time twice.
-    /// </summary>
-    sealed class LayerClock : IDisposable
-    {
-        readonly List<Action> _removers = [];
-        readonly Stopwatch _inLayer = new();
-
-        public LayerClock(MaskRcnnModel model)
-        {
-            foreach (var module in model.modules())
-            {
-                if (module is not (TorchSharp.Modules.Conv2d or TorchSharp.Modules.ConvTranspose2d or TorchSharp.Modules.Linear)) continue;
-                var layer = (TorchSharp.torch.nn.Module<Tensor, Tensor>)module;
-                // Hooks registered earlier (Bf16LayerConversion) run first: its input cast is not counted, its output cast is.
-                var pre = layer.register_forward_pre_hook((_, input) => { _inLayer.Start(); return input; });
-                var post = layer.register_forward_hook((_, _, output) => { _inLayer.Stop(); return output; });
-                _removers.Add(pre.remove);
-                _removers.Add(post.remove);
-            }
-        }
-
-        /// <summary>Milliseconds inside layers since the last call.</summary>
-        public double TakeMs()
-        {
-            double ms = _inLayer.Elapsed.TotalMilliseconds;
-            _inLayer.Reset();
-            return ms;
-        }
-
-        public void Dispose()
-        {
-            foreach (var remove in _removers) remove();
-        }
     }
 
     static void DisposeAll(IEnumerable<Detections> detections)

@@ -93,7 +93,7 @@ public sealed class MaskRcnnModel : nn.Module
         observer?.Features(features);
         if (backbone.HasNeck) clock.Completed(Stages.Fpn);
 
-        var proposals = rpn.Forward(batch, features, null, null, keepPreNms: observer?.WantsPreNmsProposals ?? false);
+        var proposals = rpn.Forward(batch, features, null, null, keepPreNms: observer?.WantsPreNmsProposals ?? false, stages: null);
         observer?.Proposals(proposals);
         clock.Completed(Stages.Rpn);
 
@@ -131,11 +131,12 @@ public sealed class MaskRcnnModel : nn.Module
     /// The training losses of torchvision's Mask R-CNN for one batch (train mode, autograd on):
     /// <c>loss_objectness</c>, <c>loss_rpn_box_reg</c>, <c>loss_classifier</c>, <c>loss_box_reg</c>, <c>loss_mask</c>.
     /// Targets are in the images' pixels; <paramref name="generator"/> drives the fg/bg sampling and
-    /// <paramref name="random"/> the choice among several <c>Transform.MinSize</c> values (pass the run's seeded one).
+    /// <paramref name="random"/> the choice among several <c>Transform.MinSize</c> values (pass the run's seeded one);
+    /// <paramref name="stages"/>, if given, is told each of <see cref="StageTimer.TrainingStages"/> as the pass enters it.
     /// </summary>
     public Dictionary<string, Tensor> ComputeLosses(
-        IReadOnlyList<Tensor> images, IReadOnlyList<TargetSet> targets, Generator? generator = null, Random? random = null) =>
-        TrainingForward(images, targets, generator, random, proposalsOverride: null);
+        IReadOnlyList<Tensor> images, IReadOnlyList<TargetSet> targets, Generator? generator = null, Random? random = null, StageTimer? stages = null) =>
+        TrainingForward(images, targets, generator, random, proposalsOverride: null, stages);
 
     /// <summary>
     /// Training pass whose RoI heads see <paramref name="proposals"/> (in resized-image pixels) instead of the RPN's;
@@ -143,21 +144,27 @@ public sealed class MaskRcnnModel : nn.Module
     /// </summary>
     internal Dictionary<string, Tensor> ComputeLossesWithProposals(
         IReadOnlyList<Tensor> images, IReadOnlyList<TargetSet> targets, IReadOnlyList<Tensor> proposals) =>
-        TrainingForward(images, targets, null, null, proposals);
+        TrainingForward(images, targets, null, null, proposals, null);
 
     Dictionary<string, Tensor> TrainingForward(
-        IReadOnlyList<Tensor> images, IReadOnlyList<TargetSet> targets, Generator? generator, Random? random, IReadOnlyList<Tensor>? proposalsOverride)
+        IReadOnlyList<Tensor> images, IReadOnlyList<TargetSet> targets, Generator? generator, Random? random, IReadOnlyList<Tensor>? proposalsOverride,
+        StageTimer? stages)
     {
+        stages?.Enter("transform");
         RefuseIfPreparedForInference("train");
         if (images.Count != targets.Count) throw new ArgumentException($"{images.Count} images but {targets.Count} targets");
         for (int i = 0; i < targets.Count; i++) ValidateTarget(targets[i], images[i], i);
         train();
         using var scope = NewDisposeScope();
         var (batch, resizedTargets) = _transform.Forward(images, targets, training: true, random);
+        stages?.Enter("backbone");
         var features = backbone.Forward(batch.Tensors);
-        var proposals = rpn.Forward(batch, features, resizedTargets, generator);
+        stages?.Enter("rpn");
+        var proposals = rpn.Forward(batch, features, resizedTargets, generator, keepPreNms: false, stages);
+        stages?.Enter("roi_heads");
         var roiLosses = roi_heads.ComputeLosses(features.Take(backbone.RoiLevels).ToList(), proposalsOverride ?? proposals.Proposals,
-            batch.ImageSizes, resizedTargets!, generator);
+            batch.ImageSizes, resizedTargets!, generator, stages);
+        stages?.Stop();
         var losses = new Dictionary<string, Tensor>();
         foreach (var (k, v) in roiLosses.Concat(proposals.Losses)) losses[k] = v.MoveToOuterDisposeScope();
         return losses;

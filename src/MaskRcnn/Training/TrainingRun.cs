@@ -333,6 +333,18 @@ public sealed class TrainingRun : IDisposable
         }.Run(request.Resume ? Folder.Path : null, cancellation);
     }
 
+    /// <summary>
+    /// Profiles <paramref name="iterations"/> training iterations of this run's model, data and optimizer settings after
+    /// <paramref name="warmup"/> untimed ones (<see cref="TrainingProfiler"/>); nothing is written and the weights end
+    /// changed, so a profiled run is not trained further.
+    /// </summary>
+    public TrainingProfile Profile(int warmup, int iterations, Action<int, double>? progress = null)
+    {
+        using var optimizer = new DetectionOptimizer(model.named_parameters().Select(p => (p.name, p.parameter)), options.Optimizer,
+            options.Schedule.LearningRate(0));
+        return TrainingProfiler.Measure(model, batches, optimizer, options.Precision ?? ComputePrecision.Fp32, warmup, iterations, progress);
+    }
+
     /// <summary>Metrics-log name of the validation number <c>model_best.safetensors</c> is kept by.</summary>
     const string BestMetric = "segm_AP";
 

@@ -159,12 +159,15 @@ public sealed class RoiHeads : nn.Module
     /// </summary>
     public Dictionary<string, Tensor> ComputeLosses(
         IReadOnlyList<Tensor> features, IReadOnlyList<Tensor> proposals, IReadOnlyList<(long Height, long Width)> imageSizes,
-        IReadOnlyList<TargetSet> targets, Generator? generator = null)
+        IReadOnlyList<TargetSet> targets, Generator? generator = null, StageTimer? stages = null)
     {
         using var scope = NewDisposeScope();
+        // Sampling (proposal matching and box encoding) is part of the RoI heads' stage, as torchvision's roi_heads does it.
         var samples = SelectTrainingSamples(proposals, targets, generator);
         var (classLogits, boxRegression) = BoxPredictions(features, samples.Proposals, imageSizes);
+        stages?.Enter("losses");
         var (lossClassifier, lossBoxReg) = FastRcnnLoss.Compute(classLogits, boxRegression, samples.Labels, samples.RegressionTargets);
+        stages?.Enter("roi_heads");
 
         // The mask branch trains on the positive proposals only, against their matched ground truth.
         var positiveProposals = new List<Tensor>();
@@ -184,6 +187,7 @@ public sealed class RoiHeads : nn.Module
         else
         {
             var maskLogits = MaskLogits(features, positiveProposals, imageSizes);
+            stages?.Enter("losses");
             lossMask = MaskRcnnLoss.Compute(maskLogits, positiveProposals, targets.Select(t => t.Masks).ToList(),
                 targets.Select(t => t.Labels).ToList(), positiveMatched);
         }

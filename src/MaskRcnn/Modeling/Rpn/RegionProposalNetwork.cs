@@ -52,10 +52,12 @@ public sealed class RegionProposalNetwork : nn.Module
     /// in training mode with <paramref name="targets"/>, <c>loss_objectness</c> and <c>loss_rpn_box_reg</c>.
     /// </summary>
     public RpnOutput Forward(ImageList images, IReadOnlyList<Tensor> features, IReadOnlyList<TargetSet>? targets = null, Generator? generator = null) =>
-        Forward(images, features, targets, generator, keepPreNms: false);
+        Forward(images, features, targets, generator, keepPreNms: false, stages: null);
 
     /// <summary><see cref="Forward(ImageList, IReadOnlyList{Tensor}, IReadOnlyList{TargetSet}?, Generator?)"/> that can also keep the pre-NMS candidates.</summary>
-    internal RpnOutput Forward(ImageList images, IReadOnlyList<Tensor> features, IReadOnlyList<TargetSet>? targets, Generator? generator, bool keepPreNms)
+    /// The anchors' matching, target encoding and the losses are the <c>losses</c> stage of <paramref name="stages"/>.
+    internal RpnOutput Forward(ImageList images, IReadOnlyList<Tensor> features, IReadOnlyList<TargetSet>? targets, Generator? generator, bool keepPreNms,
+        StageTimer? stages)
     {
         using var scope = NewDisposeScope();
         var (objectnessPerLevel, deltasPerLevel) = head.Forward(features);
@@ -72,6 +74,7 @@ public sealed class RegionProposalNetwork : nn.Module
         var losses = new Dictionary<string, Tensor>();
         if (training && targets is not null)
         {
+            stages?.Enter("losses");
             var (labels, matchedGtBoxes) = AssignTargetsToAnchors(anchors, targets);
             var regressionTargets = matchedGtBoxes.Select(g => _boxCoder.Encode(g, anchors)).ToList();
             var (lossObjectness, lossBoxReg) = ComputeLoss(objectness, deltas, labels, regressionTargets, generator);
