@@ -51,6 +51,9 @@ public class CommandLineTests
     [InlineData("frobnicate")]
     [InlineData("predict", "-i", "a.png", "-w", "m.safetensors", "--score-threshold", "high")]
     [InlineData("eval", "--gt", "g.json", "--results", "r.json", "--iou-type", "keypoints")]
+    [InlineData("train", "--train-annotations", "a.json", "--precision", "fp16")]
+    [InlineData("demo", "--precision", "bf8")]
+    [InlineData("demo", "--iterations", "0")]
     public void UsageErrorsExitWith2AndOneLine(params string[] args)
     {
         var (code, output, err) = CliRunner.Run(args);

@@ -60,6 +60,7 @@ public sealed class ReadmeExamplesTests : IDisposable
         Assert.True(File.Exists(temp.File("val-stats.json")));
         Assert.True(File.Exists(temp.File("nuclei", "train.json")));
         Assert.True(File.Exists(temp.File("runs", "shapes", "model_final.safetensors")));
+        Assert.True(File.Exists(temp.File("runs", "shapes-bf16", "model_final.safetensors")));
         Assert.True(File.Exists(temp.File("maskrcnn-demo", "report.html")));
         Assert.True(Directory.EnumerateFiles(temp.File("maskrcnn-demo", "val_overlays"), "*.png").Any());
     }
