@@ -45,6 +45,7 @@ static class InfoCommand
             o.WriteLine($".NET          {RuntimeInformation.FrameworkDescription}");
             o.WriteLine($"OS            {RuntimeInformation.OSDescription} ({RuntimeInformation.OSArchitecture})");
             o.WriteLine($"CPU cores     {Environment.ProcessorCount}");
+            o.WriteLine($"CPU bf16      {CpuFeatures.HasNativeBf16 switch { true => "native (AVX512-BF16 or AMX): --precision bf16 pays", false => "emulated (no avx512_bf16/amx_bf16): --precision bf16 is slower than fp32 here", null => "unknown" }}");
             o.WriteLine($"torch threads {torch.get_num_threads()}");
             o.WriteLine($"CUDA          {(torch.cuda.is_available() ? $"available, {torch.cuda.device_count()} device(s)" : "not available")}");
             o.WriteLine($"malloc tuning {(MallocTuning.Applied ? "applied" : "not applied")}");
@@ -94,6 +95,7 @@ static class InfoCommand
         o.WriteLine($"schedule      lr {s.BaseLearningRate:G4}, warm-up {s.WarmupIterations} (factor {s.WarmupFactor:G3}), ×{s.Gamma:G3} at [{string.Join(", ", s.Milestones)}]");
         o.WriteLine($"data          seed {state.Data.Seed}, epoch {state.Data.Epoch}, batch {state.Data.BatchIndex}");
         o.WriteLine($"torch seed    {state.TorchSeed}");
+        o.WriteLine($"precision     {state.Precision.ToString().ToLowerInvariant()} (processes: {state.WorldSize})");
         if (state.ModelConfig is not null) o.WriteLine($"model config  {state.ModelConfig.ToJsonString()}");
     }
 
