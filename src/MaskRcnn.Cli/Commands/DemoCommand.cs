@@ -83,7 +83,9 @@ static class DemoCommand
             context.Out.WriteLine($"overlays: {overlayFolder}");
             if (outcome.Validation is { } v)
                 context.Out.WriteLine($"mask AP50 {v.Evaluation.Segm.Stats[1]:F3}, mask AP {v.Evaluation.Segm.Stats[0]:F3}, box AP50 {v.Evaluation.Bbox.Stats[1]:F3} on {valCount} held-out images");
-            context.Out.WriteLine($"demo finished in {clock.Elapsed:mm\\:ss}; everything is in {folder}");
+            // Hours shown once there are any: mm:ss alone printed a 90-minute bf16 demo as "29:58".
+            string took = clock.Elapsed.ToString(clock.Elapsed.TotalHours >= 1 ? @"h\:mm\:ss" : @"mm\:ss", System.Globalization.CultureInfo.InvariantCulture);
+            context.Out.WriteLine($"demo finished in {took}; everything is in {folder}");
             return ExitCodes.Success;
         });
         return command;
