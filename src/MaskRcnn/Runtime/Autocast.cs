@@ -47,6 +47,10 @@ public sealed unsafe class Autocast : IDisposable
     /// <exception cref="PlatformNotSupportedException">libtorch's autocast entry points are not reachable here.</exception>
     public static Autocast Enter(DeviceType device, ScalarType dtype) => new(device, dtype);
 
+    /// <summary>The scope a training pass in <paramref name="precision"/> runs in: bf16's autocast, or none (null) for fp32.</summary>
+    public static Autocast? For(ComputePrecision precision, DeviceType device) =>
+        precision == ComputePrecision.Bf16 ? Enter(device, ScalarType.BFloat16) : null;
+
     /// <summary>Whether autocast is on for <paramref name="device"/> on this thread.</summary>
     public static bool IsEnabled(DeviceType device) => Api.Value.IsEnabled((sbyte)device) != 0;
 

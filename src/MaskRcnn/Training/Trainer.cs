@@ -195,8 +195,7 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
     /// </summary>
     Dictionary<string, Tensor> ComputeLosses(IReadOnlyList<Tensor> images, IReadOnlyList<TargetSet> targets, int iteration)
     {
-        if (precision == ComputePrecision.Fp32) return model.ComputeLosses(images, targets, iteration);
-        using var autocast = Autocast.Enter(images[0].device_type, ScalarType.BFloat16);
+        using var autocast = Autocast.For(precision, images[0].device_type);
         return model.ComputeLosses(images, targets, iteration);
     }
 

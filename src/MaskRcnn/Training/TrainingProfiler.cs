@@ -74,7 +74,7 @@ public static class TrainingProfiler
                     layers.TakeCalls();
                     layers.TakeFlops();
                     Dictionary<string, Tensor> losses;
-                    using (precision == ComputePrecision.Bf16 ? Autocast.Enter(images[0].device_type, ScalarType.BFloat16) : null)
+                    using (Autocast.For(precision, images[0].device_type))
                         losses = model.ComputeLosses(images, targets, stages: timer);
                     var total = losses.Values.Aggregate((a, b) => a + b);
                     total.item<float>(); // the forward is done (a synchronous device would otherwise overlap it with the backward)
@@ -123,7 +123,7 @@ public static class TrainingProfiler
             using var scope = NewDisposeScope();
             var input = randn(call.InputShape, dtype: call.InputType).requires_grad_(call.InputRequiresGrad);
             Tensor output;
-            using (precision == ComputePrecision.Bf16 ? Autocast.Enter(input.device_type, ScalarType.BFloat16) : null)
+            using (Autocast.For(precision, input.device_type))
                 output = call.Layer.forward(input); // forward, not call: the clock's hooks stay out of the replay
             var gradient = ones_like(output);
             var clock = Stopwatch.StartNew();

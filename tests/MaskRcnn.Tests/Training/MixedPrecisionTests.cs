@@ -94,7 +94,7 @@ public sealed class MixedPrecisionTests : IDisposable
             model.zero_grad();
             var generator = new Generator(7);
             Dictionary<string, Tensor> losses;
-            using (precision == ComputePrecision.Bf16 ? Autocast.Enter(DeviceType.CPU, ScalarType.BFloat16) : null)
+            using (Autocast.For(precision, DeviceType.CPU))
                 losses = model.ComputeLosses(images, targets, generator);
             foreach (var (name, loss) in losses) Assert.True(loss.dtype == ScalarType.Float32, $"{name} is {loss.dtype}");
             losses.Values.Aggregate((a, b) => a + b).backward();
