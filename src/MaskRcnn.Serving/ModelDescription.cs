@@ -1,4 +1,5 @@
 using MaskRcnn.Inference;
+using MaskRcnn.Runtime;
 
 namespace MaskRcnn.Serving;
 
@@ -35,7 +36,7 @@ public sealed record ModelDescription
                 w.Metadata.Where(m => m.Key != MaskRcnn.Weights.ModelWeights.ConfigMetadataKey).ToDictionary(),
                 w.Checkpoint is { } c ? Path.GetFileName(c.Path) : null),
             ConfigOrigin = predictor.ConfigOrigin,
-            Precision = predictor.Options.Precision.ToString().ToLowerInvariant(),
+            Precision = predictor.Options.Precision.Name(),
             ScoreThreshold = service.Options.ScoreThreshold,
             MaxConcurrency = service.Options.MaxConcurrency,
             QueueLimit = service.Options.QueueLimit,

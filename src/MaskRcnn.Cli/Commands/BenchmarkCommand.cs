@@ -62,7 +62,7 @@ static class BenchmarkCommand
             {
                 foreach (var file in inputs) pixels.Add(ImageIo.ToTensor(ImageIo.Load(file.Path)).to(device));
                 string what = inputs.Count == 1 ? $"{Path.GetFileName(inputs[0].Path)} {pixels[0].shape[2]}x{pixels[0].shape[1]}" : $"{inputs.Count} images";
-                context.Err.WriteLine($"benchmark: {what}, {CommonOptions.PrecisionName(options.Precision)}, " +
+                context.Err.WriteLine($"benchmark: {what}, {options.Precision.Name()}, " +
                     $"{predictor.Model.FoldedBatchNorms} batch norms folded, {get_num_threads()} threads, " +
                     $"malloc tuning {(MallocTuning.Applied ? "on" : "off")}, {parse.GetValue(warmup)} warm-up + {parse.GetValue(runs)} timed runs");
 
@@ -139,7 +139,7 @@ static class BenchmarkCommand
             ["runs_rss_mb"] = new JsonArray(r.RunsRssMb.Select(mb => (JsonNode?)Round(mb)).ToArray()),
             ["runs_heap_in_use_mb"] = new JsonArray(r.RunsHeapInUseMb.Select(mb => (JsonNode?)Round(mb)).ToArray()),
             ["warmup"] = warmup,
-            ["precision"] = CommonOptions.PrecisionName(options.Precision),
+            ["precision"] = options.Precision.Name(),
             ["batch_norms_folded"] = foldedNorms,
             ["threads"] = threads,
             ["malloc_tuning"] = MallocTuning.Applied,

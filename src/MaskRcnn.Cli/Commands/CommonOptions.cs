@@ -80,8 +80,6 @@ static class CommonOptions
         DefaultValueFactory = _ => ComputePrecision.Fp32,
     }.AcceptOnlyFromAmong("fp32", "bf16");
 
-    public static string PrecisionName(ComputePrecision p) => p.ToString().ToLowerInvariant();
-
     public static Option<bool> NoBatchNormFolding() => new("--no-batch-norm-folding")
     {
         Description = "Keep frozen batch norms as separate layers (torchvision's exact operation order) instead of folding them into the convolutions",

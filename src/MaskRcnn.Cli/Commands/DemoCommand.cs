@@ -4,7 +4,6 @@ using MaskRcnn.Data.Images;
 using MaskRcnn.Data.Shapes;
 using MaskRcnn.Inference;
 using MaskRcnn.Modeling;
-using MaskRcnn.Runtime;
 using MaskRcnn.Training;
 using MaskRcnn.Visualization;
 using MaskRcnn.Weights;
@@ -30,11 +29,8 @@ static class DemoCommand
         var imageSize = new Option<int>("--image-size") { Description = "Side of the synthetic images in pixels", DefaultValueFactory = _ => 128 };
         var minutes = new Option<double>("--minutes") { Description = "Training time budget in minutes (data, evaluation and pictures add about a minute)", DefaultValueFactory = _ => 8.5 };
         var iterations = new Option<int?>("--iterations") { Description = "Train exactly this many iterations instead of filling the time budget (to compare runs at equal length)" };
-        var precision = new Option<ComputePrecision>("--precision")
-        {
-            Description = "fp32, or bf16: convolutions and linear layers in bfloat16 under libtorch's autocast, fp32 weights (as train --precision)",
-            DefaultValueFactory = _ => ComputePrecision.Fp32,
-        }.AcceptOnlyFromAmong("fp32", "bf16");
+        var precision = CommonOptions.Precision();
+        precision.Description = "fp32, or bf16: convolutions and linear layers in bfloat16 under libtorch's autocast, fp32 weights (as train --precision)";
         var overlays = new Option<int>("--overlays") { Description = "Held-out images to draw predictions on (val_overlays/)", DefaultValueFactory = _ => 16 };
         var backbone = new Option<string>("--backbone-weights") { Description = "ImageNet weights the backbone starts from (as for train)", DefaultValueFactory = _ => PretrainedBackbone.ImageNetR18 };
         var fromScratch = new Option<bool>("--from-scratch") { Description = "Train the backbone from random weights instead (no package restore)" };

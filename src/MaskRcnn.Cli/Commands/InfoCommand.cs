@@ -95,7 +95,7 @@ static class InfoCommand
         o.WriteLine($"schedule      lr {s.BaseLearningRate:G4}, warm-up {s.WarmupIterations} (factor {s.WarmupFactor:G3}), ×{s.Gamma:G3} at [{string.Join(", ", s.Milestones)}]");
         o.WriteLine($"data          seed {state.Data.Seed}, epoch {state.Data.Epoch}, batch {state.Data.BatchIndex}");
         o.WriteLine($"torch seed    {state.TorchSeed}");
-        o.WriteLine($"precision     {state.Precision.ToString().ToLowerInvariant()} (processes: {state.WorldSize})");
+        o.WriteLine($"precision     {state.Precision.Name()} (processes: {state.WorldSize})");
         if (state.ModelConfig is not null) o.WriteLine($"model config  {state.ModelConfig.ToJsonString()}");
     }
 

@@ -15,3 +15,13 @@ public enum ComputePrecision
     /// </summary>
     Bf16,
 }
+
+/// <summary>The names <c>--precision</c> takes and checkpoints, reports and the service write.</summary>
+public static class ComputePrecisionNames
+{
+    /// <summary><c>fp32</c> or <c>bf16</c>.</summary>
+    public static string Name(this ComputePrecision precision) => precision.ToString().ToLowerInvariant();
+
+    /// <summary>The precision named <paramref name="name"/> (<see cref="Name"/>'s, in any case).</summary>
+    public static ComputePrecision Parse(string name) => Enum.Parse<ComputePrecision>(name, ignoreCase: true);
+}

@@ -121,7 +121,7 @@ public static class Checkpoint
         ["torch_seed"] = s.TorchSeed.ToString(CultureInfo.InvariantCulture),
         ["model_config"] = s.ModelConfig?.DeepClone(),
         ["world_size"] = s.WorldSize,
-        ["precision"] = s.Precision.ToString().ToLowerInvariant(),
+        ["precision"] = s.Precision.Name(),
     };
 
     static CheckpointState FromJson(JsonObject o)
@@ -136,6 +136,6 @@ public static class Checkpoint
             long.Parse((string)o["torch_seed"]!, CultureInfo.InvariantCulture), o["model_config"]?.DeepClone(),
             o["world_size"] is { } worldSize ? (int)worldSize : 1,
             // Checkpoints written before bf16 training existed are fp32.
-            o["precision"] is { } precision ? Enum.Parse<ComputePrecision>((string)precision!, ignoreCase: true) : ComputePrecision.Fp32);
+            o["precision"] is { } precision ? ComputePrecisionNames.Parse((string)precision!) : ComputePrecision.Fp32);
     }
 }

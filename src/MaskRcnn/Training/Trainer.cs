@@ -62,7 +62,7 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
             data.Seek(state.Data);
             if (options.Precision is null) precision = state.Precision;
             else if (options.Precision != state.Precision && root)
-                Notice?.Invoke($"resuming a {Name(state.Precision)} run in {Name(precision)}: its losses will not continue exactly");
+                Notice?.Invoke($"resuming a {state.Precision.Name()} run in {precision.Name()}: its losses will not continue exactly");
         }
         bool lengthFixed = resumeFrom is not null || options.TimeBudget is null;
         // In name order, the same on every rank.
@@ -186,8 +186,6 @@ public sealed class Trainer(ITrainableDetector model, IBatchSource data, Trainer
 
     /// <summary>The run's training precision (the options', or a resumed checkpoint's).</summary>
     ComputePrecision precision;
-
-    static string Name(ComputePrecision p) => p.ToString().ToLowerInvariant();
 
     /// <summary>
     /// The forward pass and the losses, under libtorch's autocast in bf16 (as <c>with torch.autocast(...)</c> around
