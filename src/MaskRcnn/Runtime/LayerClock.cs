@@ -32,29 +32,25 @@ public sealed class LayerClock : IDisposable
         {
             if (module is not (Conv2d or ConvTranspose2d or Linear)) continue;
             var layer = (nn.Module<Tensor, Tensor>)module;
-            long weightElements = ((Tensor)module.get_parameter("weight")!).numel();
+            // Fixed by the weight: a convolution's work per output element (its Cin/groups × kH × kW weights), a
+            // transposed convolution's per input element (Cout/groups × kH × kW), a linear layer's per input element (out).
+            var weight = (Tensor)module.get_parameter("weight")!;
+            double flopsPerElement = 2.0 * (module is Linear ? weight.shape[0] : (double)weight.numel() / weight.shape[0]);
+            bool perOutputElement = module is Conv2d;
             // The input's size is read before the layer runs: an earlier hook (Bf16LayerConversion's) frees its cast
             // input once the layer is done.
-            double inputElements = 0;
-            long inputChannels = 1, inputFeatures = 1;
+            long inputElements = 0;
             var pre = layer.register_forward_pre_hook((_, input) =>
             {
                 if (recordCalls) Calls.Add(new LayerCall(layer, input.shape, input.dtype, input.requires_grad));
                 inputElements = input.numel();
-                inputChannels = input.dim() > 1 ? input.shape[1] : 1;
-                inputFeatures = input.shape[^1];
                 inLayer.Start();
                 return input;
             });
-            var post = layer.register_forward_hook((m, _, output) =>
+            var post = layer.register_forward_hook((_, _, output) =>
             {
                 inLayer.Stop();
-                flops += 2.0 * m switch
-                {
-                    Conv2d conv => (double)output.numel() * weightElements / conv.weight!.shape[0],
-                    ConvTranspose2d => inputElements * weightElements / inputChannels,
-                    _ => inputElements / inputFeatures * weightElements,
-                };
+                flops += flopsPerElement * (perOutputElement ? output.numel() : inputElements);
                 return output;
             });
             removers.Add(pre.remove);
