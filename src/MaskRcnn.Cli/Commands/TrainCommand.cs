@@ -131,7 +131,7 @@ static class TrainCommand
         o.WriteLine($"{"stage",-10} {"ms/iter",9} {"share",7} {"conv+linear",12} {"other",9}");
         foreach (var (stage, ms) in p.StageMs)
         {
-            double layers = stage == "backward" ? p.ConvLinearBackwardMs : p.ConvLinearForwardMs.GetValueOrDefault(stage);
+            double layers = p.ConvLinearMsOf(stage);
             o.WriteLine($"{stage,-10} {ms,9:F1} {ms / p.TotalMs,7:P1} {layers,12:F1} {ms - layers,9:F1}");
         }
         o.WriteLine($"{"total",-10} {p.TotalMs,9:F1} {1,7:P1} {p.ConvLinearMs,12:F1} {p.TotalMs - p.ConvLinearMs,9:F1}  (not conv/linear: {p.OtherShare:P1})");

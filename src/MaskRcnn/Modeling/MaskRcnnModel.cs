@@ -150,18 +150,18 @@ public sealed class MaskRcnnModel : nn.Module
         IReadOnlyList<Tensor> images, IReadOnlyList<TargetSet> targets, Generator? generator, Random? random, IReadOnlyList<Tensor>? proposalsOverride,
         StageTimer? stages)
     {
-        stages?.Enter("transform");
+        stages?.Enter(StageTimer.Transform);
         RefuseIfPreparedForInference("train");
         if (images.Count != targets.Count) throw new ArgumentException($"{images.Count} images but {targets.Count} targets");
         for (int i = 0; i < targets.Count; i++) ValidateTarget(targets[i], images[i], i);
         train();
         using var scope = NewDisposeScope();
         var (batch, resizedTargets) = _transform.Forward(images, targets, training: true, random);
-        stages?.Enter("backbone");
+        stages?.Enter(StageTimer.Backbone);
         var features = backbone.Forward(batch.Tensors);
-        stages?.Enter("rpn");
+        stages?.Enter(StageTimer.Rpn);
         var proposals = rpn.Forward(batch, features, resizedTargets, generator, keepPreNms: false, stages);
-        stages?.Enter("roi_heads");
+        stages?.Enter(StageTimer.RoiHeads);
         var roiLosses = roi_heads.ComputeLosses(features.Take(backbone.RoiLevels).ToList(), proposalsOverride ?? proposals.Proposals,
             batch.ImageSizes, resizedTargets!, generator, stages);
         stages?.Stop();

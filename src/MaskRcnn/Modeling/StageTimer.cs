@@ -16,7 +16,10 @@ public sealed class StageTimer(Action<string, TimeSpan> completed)
     /// <summary>The stages of <see cref="MaskRcnnModel.ComputeLosses"/>: resize and normalise, backbone with FPN, the RPN's
     /// head and proposals, the RoI heads' sampling, pooling and heads, and every loss with its targets (anchor and
     /// proposal matching, box encoding, mask targets).</summary>
-    public static IReadOnlyList<string> TrainingStages { get; } = ["transform", "backbone", "rpn", "roi_heads", "losses"];
+    public static IReadOnlyList<string> TrainingStages { get; } = [Transform, Backbone, Rpn, RoiHeads, Losses];
+
+    /// <summary>The names of <see cref="TrainingStages"/>.</summary>
+    public const string Transform = "transform", Backbone = "backbone", Rpn = "rpn", RoiHeads = "roi_heads", Losses = "losses";
 
     /// <summary>The work from now on belongs to <paramref name="stage"/>.</summary>
     public void Enter(string stage)

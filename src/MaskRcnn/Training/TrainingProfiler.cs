@@ -18,7 +18,17 @@ public sealed record TrainingProfile(
     int Iterations, IReadOnlyList<KeyValuePair<string, double>> StageMs, IReadOnlyDictionary<string, double> ConvLinearForwardMs,
     double ConvLinearBackwardMs, double ConvLinearGflop)
 {
+    /// <summary>The stages besides the model's own (<see cref="StageTimer.TrainingStages"/>).</summary>
+    public const string Data = "data", Backward = "backward", Optimizer = "optimizer";
+
+    /// <summary>All stages in the order an iteration runs them.</summary>
+    public static IReadOnlyList<string> Stages { get; } = [Data, .. StageTimer.TrainingStages, Backward, Optimizer];
+
     public double TotalMs => StageMs.Sum(s => s.Value);
+
+    /// <summary>The conv/linear part of <paramref name="stage"/> per iteration: replayed for the backward pass, timed
+    /// by hooks for a forward stage, none for the rest.</summary>
+    public double ConvLinearMsOf(string stage) => stage == Backward ? ConvLinearBackwardMs : ConvLinearForwardMs.GetValueOrDefault(stage);
 
     /// <summary>Forward and backward time inside convolution and linear layers.</summary>
     public double ConvLinearMs => ConvLinearForwardMs.Values.Sum() + ConvLinearBackwardMs;
@@ -83,9 +93,9 @@ public static class TrainingProfiler
                     double optimizerMs = step.Elapsed.TotalMilliseconds - backwardMs;
                     if (timed)
                     {
-                        Add(stageMs, "data", dataMs);
-                        Add(stageMs, "backward", backwardMs);
-                        Add(stageMs, "optimizer", optimizerMs);
+                        Add(stageMs, TrainingProfile.Data, dataMs);
+                        Add(stageMs, TrainingProfile.Backward, backwardMs);
+                        Add(stageMs, TrainingProfile.Optimizer, optimizerMs);
                         gflop += layers.TakeFlops() / 1e9;
                     }
                 }
@@ -98,12 +108,10 @@ public static class TrainingProfiler
                 foreach (var target in targets) target.Dispose();
             }
         }
-        layers.Dispose();
         model.zero_grad(); // the replays' gradients
 
-        string[] order = ["data", .. StageTimer.TrainingStages, "backward", "optimizer"];
         return new TrainingProfile(iterations,
-            order.Where(stageMs.ContainsKey).Select(s => new KeyValuePair<string, double>(s, stageMs[s] / iterations)).ToList(),
+            TrainingProfile.Stages.Where(stageMs.ContainsKey).Select(s => new KeyValuePair<string, double>(s, stageMs[s] / iterations)).ToList(),
             StageTimer.TrainingStages.ToDictionary(s => s, s => convForward.GetValueOrDefault(s) / iterations),
             convBackward / iterations, gflop / iterations);
     }

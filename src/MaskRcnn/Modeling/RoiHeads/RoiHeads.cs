@@ -165,9 +165,9 @@ public sealed class RoiHeads : nn.Module
         // Sampling (proposal matching and box encoding) is part of the RoI heads' stage, as torchvision's roi_heads does it.
         var samples = SelectTrainingSamples(proposals, targets, generator);
         var (classLogits, boxRegression) = BoxPredictions(features, samples.Proposals, imageSizes);
-        stages?.Enter("losses");
+        stages?.Enter(StageTimer.Losses);
         var (lossClassifier, lossBoxReg) = FastRcnnLoss.Compute(classLogits, boxRegression, samples.Labels, samples.RegressionTargets);
-        stages?.Enter("roi_heads");
+        stages?.Enter(StageTimer.RoiHeads);
 
         // The mask branch trains on the positive proposals only, against their matched ground truth.
         var positiveProposals = new List<Tensor>();
@@ -187,7 +187,7 @@ public sealed class RoiHeads : nn.Module
         else
         {
             var maskLogits = MaskLogits(features, positiveProposals, imageSizes);
-            stages?.Enter("losses");
+            stages?.Enter(StageTimer.Losses);
             lossMask = MaskRcnnLoss.Compute(maskLogits, positiveProposals, targets.Select(t => t.Masks).ToList(),
                 targets.Select(t => t.Labels).ToList(), positiveMatched);
         }

@@ -74,7 +74,7 @@ public sealed class RegionProposalNetwork : nn.Module
         var losses = new Dictionary<string, Tensor>();
         if (training && targets is not null)
         {
-            stages?.Enter("losses");
+            stages?.Enter(StageTimer.Losses);
             var (labels, matchedGtBoxes) = AssignTargetsToAnchors(anchors, targets);
             var regressionTargets = matchedGtBoxes.Select(g => _boxCoder.Encode(g, anchors)).ToList();
             var (lossObjectness, lossBoxReg) = ComputeLoss(objectness, deltas, labels, regressionTargets, generator);
